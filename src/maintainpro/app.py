@@ -1,0 +1,74 @@
+"""create_app(): middleware, error handlers, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from maintainpro import api
+from maintainpro.config import Settings, get_settings
+from maintainpro.core import problems
+from maintainpro.core.database import resolve_server
+from maintainpro.core.db import Database, create_database
+from maintainpro.core.logging import configure_logging, get_logger
+from maintainpro.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from maintainpro.health.routes import router as health_router
+from maintainpro.partition import service as partition_service
+
+log = get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.db = database or create_database(
+            resolve_server(settings.database), settings.database
+        )
+        if owned:
+            await partition_service.ensure_on_start(app.state.db, settings)
+        log.info("app.started", environment=settings.environment)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="MaintAInPro",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    if database is not None:
+        app.state.db = database
+    problems.install(app)
+    app.include_router(health_router)
+    app.include_router(api.router)
+    # Added last = outermost: request id and headers wrap everything, CORS answers preflights.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    if settings.http.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.http.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    return app

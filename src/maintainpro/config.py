@@ -1,0 +1,81 @@
+"""Settings: the only place where hosts, secrets and limits come from (environment / .env)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    # Server and database, without credentials: postgresql://host:port/dbname
+    # (or postgresql:///dbname?host=/socket/dir).
+    # Unset: an embedded PostgreSQL is started under `embedded_dir`.
+    url: str | None = None
+    # Workers LISTEN for new jobs, which PgBouncer in transaction mode cannot carry (D7): when
+    # `url` points at PgBouncer, this points straight at PostgreSQL (same form as `url`).
+    direct_url: str | None = None
+    # Superuser URL used only by `maintainpro db bootstrap` (roles, database, extensions).
+    admin_url: SecretStr | None = None
+    app_password: SecretStr | None = None
+    migrator_password: SecretStr | None = None
+    maint_password: SecretStr | None = None
+    embedded_dir: Path = Path(".data/postgres")
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=200)
+    pool_timeout_s: float = Field(default=10.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    statement_timeout_ms: int = Field(default=30_000, ge=0)
+    # Behind PgBouncer in transaction mode prepared statements must not be cached (D8).
+    pgbouncer: bool = False
+    retry_attempts: int = Field(default=3, ge=1, le=10)
+    retry_base_delay_s: float = Field(default=0.05, ge=0)
+
+
+class HttpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    cors_origins: list[str] = []
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    retry_after_s: int = Field(default=2, ge=1)
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    # Verbose local mode: SQL statements are traced (parameters hidden, D13).
+    sql: bool = False
+
+
+class PartitionSettings(BaseModel):
+    months_ahead: int = Field(default=3, ge=1, le=36)
+
+
+class WorkerSettings(BaseModel):
+    concurrency: int = Field(default=4, ge=1, le=64)
+    relay_batch: int = Field(default=500, ge=1, le=10_000)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MAINTAINPRO_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    environment: str = "development"
+    database: DatabaseSettings = DatabaseSettings()
+    http: HttpSettings = HttpSettings()
+    log: LogSettings = LogSettings()
+    partitions: PartitionSettings = PartitionSettings()
+    worker: WorkerSettings = WorkerSettings()
+    # Experimental code paths, switched on by name: MAINTAINPRO_FEATURES='["x"]'.
+    features: frozenset[str] = frozenset()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

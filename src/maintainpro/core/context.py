@@ -1,0 +1,62 @@
+"""Request/job context: who is acting, for which organization, under which request id.
+
+One source of truth for the log lines (structlog contextvars) and for the transaction-local
+PostgreSQL settings that row-level security and the audit trigger read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import TypedDict, Unpack
+from uuid import UUID
+
+import structlog
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    request_id: str | None = None
+    organization_id: UUID | None = None
+    user_id: UUID | None = None
+    client_ip: str | None = None
+
+
+class ContextChanges(TypedDict, total=False):
+    request_id: str | None
+    organization_id: UUID | None
+    user_id: UUID | None
+    client_ip: str | None
+
+
+_current: ContextVar[RequestContext] = ContextVar(
+    "maintainpro_context",
+    default=RequestContext(),  # noqa: B039  # frozen, so sharing the default is safe
+)
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+def _log_fields(ctx: RequestContext) -> dict[str, str | None]:
+    return {
+        "request_id": ctx.request_id,
+        "organization_id": str(ctx.organization_id) if ctx.organization_id else None,
+        "user_id": str(ctx.user_id) if ctx.user_id else None,
+    }
+
+
+@contextmanager
+def scoped(**changes: Unpack[ContextChanges]) -> Iterator[RequestContext]:
+    """Run a block under a changed context and restore the previous one afterwards."""
+    previous = current()
+    token = _current.set(replace(previous, **changes))
+    structlog.contextvars.bind_contextvars(**_log_fields(current()))
+    try:
+        yield current()
+    finally:
+        _current.reset(token)
+        structlog.contextvars.bind_contextvars(**_log_fields(previous))

@@ -1,0 +1,50 @@
+"""Reusable DDL for migrations: row-level security, grants and the audit trigger (D1, D3, D6).
+
+Privileges are granted table by table, never through default privileges, so a partition created
+later never inherits any (direct partition access would skip the parent's policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from alembic import op
+
+from maintainpro.core.database import Role
+
+DML = ("SELECT", "INSERT", "UPDATE", "DELETE")
+# Columns that never enter an audit diff: bookkeeping that changes on every write.
+AUDIT_NOISE = ("updated_at", "updated_by", "version")
+
+
+def run_sql(sql: str) -> None:
+    """Raw SQL as written: function bodies use `:` and `%`, which must not read as parameters."""
+    op.get_bind().exec_driver_sql(sql.replace("%", "%%"))
+
+
+def enable_rls(table: str, *, key: str = "organization_id") -> None:
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON {table}"
+        f" USING ({key} = app.current_org()) WITH CHECK ({key} = app.current_org())"
+    )
+
+
+def grant(table: str, privileges: Iterable[str] = DML, *, role: Role = Role.APP) -> None:
+    op.execute(f"GRANT {', '.join(privileges)} ON {table} TO {role}")
+
+
+def audit(table: str, *, skip: Iterable[str] = ()) -> None:
+    skipped = ", ".join(f"'{column}'" for column in (*AUDIT_NOISE, *skip))
+    op.execute(
+        f"CREATE TRIGGER audit_row AFTER INSERT OR UPDATE OR DELETE ON {table}"
+        f" FOR EACH ROW EXECUTE FUNCTION app.audit_row({skipped})"
+    )
+
+
+def tenant_table(table: str, *, audit_skip: Iterable[str] = ()) -> None:
+    """The standard treatment of a tenant-owned, audited table."""
+    enable_rls(table)
+    grant(table)
+    audit(table, skip=audit_skip)

@@ -1,0 +1,73 @@
+"""Database failures: which are transient (retry or 503) and which are the caller's fault."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from maintainpro.config import DatabaseSettings
+from maintainpro.core.db import transaction
+from maintainpro.core.errors import ServiceUnavailable
+from maintainpro.core.logging import get_logger
+
+T = TypeVar("T")
+log = get_logger(__name__)
+
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+UNAVAILABLE_SQLSTATES = frozenset({"57014", "55P03", "57P01", "57P02", "57P03", "53300"})
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """SQLSTATE of a driver error, whichever driver raised it."""
+    seen: BaseException | None = exc.orig if isinstance(exc, DBAPIError) else exc
+    while seen is not None:
+        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(code, str):
+            return code
+        seen = seen.__cause__
+    return None
+
+
+def is_connection_loss(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    state = sqlstate(exc)
+    return (state is not None and state.startswith("08")) or isinstance(
+        exc, (ConnectionError, OSError, asyncio.TimeoutError)
+    )
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return sqlstate(exc) in RETRYABLE_SQLSTATES or is_connection_loss(exc)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    return is_retryable(exc) or sqlstate(exc) in UNAVAILABLE_SQLSTATES
+
+
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession],
+    work: Callable[[AsyncSession], Awaitable[T]],
+    settings: DatabaseSettings,
+    *,
+    retry: bool,
+) -> T:
+    """begin -> tenant settings -> work -> commit, retried with bounded backoff when the work is
+    safe to repeat (reads, idempotent or keyed writes); otherwise a transient failure is a 503."""
+    attempts = settings.retry_attempts if retry else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            async with transaction(sessions) as session:
+                return await work(session)
+        except (TimeoutError, DBAPIError, OSError) as exc:
+            if not is_unavailable(exc):
+                raise
+            if attempt == attempts or not is_retryable(exc):
+                raise ServiceUnavailable("The database is temporarily unavailable.") from exc
+            log.warning("db.retry", attempt=attempt, sqlstate=sqlstate(exc))
+            await asyncio.sleep(settings.retry_base_delay_s * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")  # pragma: no cover

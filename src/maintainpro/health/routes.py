@@ -1,0 +1,68 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
+
+from maintainpro.core import metrics
+from maintainpro.core.db import Database
+from maintainpro.core.deps import AppDatabase, AppSettings
+from maintainpro.core.errors import ServiceUnavailable
+from maintainpro.core.logging import get_logger
+
+router = APIRouter(tags=["health"])
+log = get_logger(__name__)
+
+JOB_DEPTH = text(
+    "SELECT queue_name, status::text, count(*) FROM procrastinate_jobs"
+    " WHERE status IN ('todo', 'doing') GROUP BY 1, 2"
+)
+
+
+@router.get("/health/live")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/health/ready", responses={503: {"description": "The database is unreachable"}})
+async def ready(database: AppDatabase, settings: AppSettings) -> dict[str, str]:
+    try:
+        async with asyncio.timeout(settings.database.connect_timeout_s):
+            async with database.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        log.warning("health.not_ready", error=type(exc).__name__)
+        raise ServiceUnavailable("The database is unreachable.") from exc
+    return {"status": "ready"}
+
+
+@router.get("/metrics", response_class=Response)
+async def prometheus(database: AppDatabase) -> Response:
+    _observe_pool(database)
+    await _observe_jobs(database)
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def _observe_pool(database: Database) -> None:
+    pool = database.engine.pool
+    if isinstance(pool, QueuePool):
+        metrics.POOL.labels("checked_out").set(pool.checkedout())
+        metrics.POOL.labels("idle").set(pool.checkedin())
+        metrics.POOL.labels("overflow").set(max(pool.overflow(), 0))
+        metrics.POOL.labels("size").set(pool.size())
+
+
+async def _observe_jobs(database: Database) -> None:
+    metrics.JOBS.clear()
+    try:
+        async with asyncio.timeout(2), database.engine.connect() as conn:
+            for queue, status, count in await conn.execute(JOB_DEPTH):
+                metrics.JOBS.labels(queue, status).set(count)
+    except (DBAPIError, OSError, TimeoutError):
+        log.warning("metrics.jobs_unavailable")

@@ -1,0 +1,77 @@
+"""Worker tasks: the outbox relay (periodic) and the per-event dispatch job."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import procrastinate
+from sqlalchemy import select
+
+from maintainpro.config import Settings
+from maintainpro.core import context
+from maintainpro.core.db import Database, transaction
+from maintainpro.core.logging import get_logger
+from maintainpro.models import OutboxEvent
+from maintainpro.outbox import handlers
+from maintainpro.outbox import service as outbox_service
+
+blueprint = procrastinate.Blueprint()
+log = get_logger(__name__)
+
+
+async def relay(database: Database, settings: Settings) -> int:
+    """Relays every tenant's pending events, one transaction per organization and batch."""
+    async with transaction(database.sessions) as session:
+        organizations = await outbox_service.organizations_with_pending_events(session)
+    total = 0
+    for organization_id in organizations:
+        with context.scoped(organization_id=organization_id):
+            while True:
+                async with transaction(database.sessions) as session:
+                    moved = await outbox_service.relay_organization(
+                        session,
+                        organization_id,
+                        subscribed=handlers.subscribed_types(),
+                        batch=settings.worker.relay_batch,
+                    )
+                total += moved
+                if moved < settings.worker.relay_batch:
+                    break
+    if total:
+        log.info("outbox.relayed", events=total)
+    return total
+
+
+async def dispatch(database: Database, event_id: UUID, organization_id: UUID) -> int:
+    async with transaction(database.sessions) as session:
+        event = await session.scalar(
+            select(OutboxEvent).where(
+                OutboxEvent.organization_id == organization_id, OutboxEvent.id == event_id
+            )
+        )
+        if event is None:
+            log.warning("outbox.dispatch_missing", event_id=str(event_id))
+            return 0
+        return await handlers.dispatch(session, event)
+
+
+def _state(job: procrastinate.JobContext) -> tuple[Database, Settings]:
+    extra = job.additional_context
+    return extra["database"], extra["settings"]
+
+
+@blueprint.periodic(cron="* * * * * */5", periodic_id="outbox-relay")
+@blueprint.task(name="relay", queue="system", pass_context=True, queueing_lock="outbox.relay")
+async def relay_task(job: procrastinate.JobContext, timestamp: int) -> int:
+    database, settings = _state(job)
+    with context.scoped(request_id=f"job-{job.job.id}"):
+        return await relay(database, settings)
+
+
+@blueprint.task(name="dispatch", queue=outbox_service.DISPATCH_QUEUE, pass_context=True, retry=5)
+async def dispatch_task(
+    job: procrastinate.JobContext, event_id: str, organization_id: str, request_id: str | None
+) -> int:
+    database, _ = _state(job)
+    with context.scoped(request_id=request_id, organization_id=UUID(organization_id)):
+        return await dispatch(database, UUID(event_id), UUID(organization_id))

@@ -1,0 +1,168 @@
+"""Test database: one per test worker, built by running the migrations; each test runs in a
+transaction that is rolled back (sessions join it through savepoints)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from uuid import UUID
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import create_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import NullPool
+from uuid_utils.compat import uuid7
+
+from maintainpro.app import create_app
+from maintainpro.config import Settings, get_settings
+from maintainpro.core import context
+from maintainpro.core.bootstrap import bootstrap
+from maintainpro.core.database import Role, ServerTarget, admin_url, resolve_server
+from maintainpro.core.db import Database, TenantSession, create_database, transaction
+from maintainpro.core.migrate import Migrator
+from maintainpro.models import Organization
+from maintainpro.organization import service as organization_service
+
+REQUIRED = frozenset(filter(None, os.environ.get("MAINTAINPRO_TEST_REQUIRE", "").split(",")))
+
+
+def require(component: str, reason: str) -> None:
+    """Skip when an optional component is missing, unless this run declared it required."""
+    if component in REQUIRED:
+        pytest.fail(f"required component {component!r} is missing: {reason}")
+    pytest.skip(f"{component} not available: {reason}")
+
+
+def recreate_database(server: ServerTarget, settings: Settings, name: str) -> ServerTarget:
+    admin = admin_url(server, settings.database)
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+    bootstrap(admin, settings.database, name, lambda _: None)
+    return server.with_database(name)
+
+
+def settings_for(base: Settings, target: ServerTarget) -> Settings:
+    url = target.url.render_as_string(hide_password=False)
+    return base.model_copy(update={"database": base.database.model_copy(update={"url": url})})
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def server(base_settings: Settings) -> ServerTarget:
+    return resolve_server(base_settings.database)
+
+
+@pytest.fixture(scope="session")
+def worker_name(worker_id: str) -> str:
+    return worker_id if worker_id != "master" else "main"
+
+
+@pytest.fixture(scope="session")
+def target(server: ServerTarget, base_settings: Settings, worker_name: str) -> ServerTarget:
+    migrated = recreate_database(server, base_settings, f"maintainpro_test_{worker_name}")
+    migrator = Migrator(migrated, base_settings.database)
+    migrator.upgrade("head")
+    migrator.dispose()
+    return migrated
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings: Settings, target: ServerTarget) -> Settings:
+    return settings_for(base_settings, target)
+
+
+@pytest.fixture(scope="session")
+async def database(target: ServerTarget, settings: Settings) -> AsyncIterator[Database]:
+    db = create_database(target, settings.database)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def maint_database(target: ServerTarget, settings: Settings) -> AsyncIterator[Database]:
+    db = create_database(target, settings.database, role=Role.MAINT)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def conn(database: Database) -> AsyncIterator[AsyncConnection]:
+    async with database.engine.connect() as connection:
+        outer = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await outer.rollback()
+
+
+def joined_sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        sync_session_class=TenantSession,
+        expire_on_commit=False,
+    )
+
+
+@pytest.fixture
+def sessions(conn: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return joined_sessions(conn)
+
+
+@pytest.fixture
+def test_database(database: Database, sessions: async_sessionmaker[AsyncSession]) -> Database:
+    """The app's Database with sessions joined to the test transaction."""
+    return Database(database.engine, sessions)
+
+
+@pytest.fixture
+async def client(settings: Settings, test_database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, database=test_database)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[pytest.MonkeyPatch]:
+    """Environment pointing the CLI at the test database."""
+    monkeypatch.setenv("MAINTAINPRO_DATABASE__URL", settings.database.url or "")
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+TenantFactory = Callable[[], Awaitable[UUID]]
+
+
+@pytest.fixture
+async def committed_tenant(
+    database: Database, maint_database: Database
+) -> AsyncIterator[TenantFactory]:
+    """Organizations created with real commits (for tests across connections), purged after."""
+    created: list[UUID] = []
+
+    async def make() -> UUID:
+        org_id = uuid7()
+        with context.scoped(organization_id=org_id):
+            async with transaction(database.sessions) as session:
+                session.add(Organization(id=org_id, name="Committed", slug=f"c-{org_id.hex[-12:]}"))
+        created.append(org_id)
+        return org_id
+
+    yield make
+    async with transaction(maint_database.sessions) as session:
+        for org_id in created:
+            await session.execute(
+                text("DELETE FROM procrastinate_jobs WHERE args->>'organization_id' = :o"),
+                {"o": str(org_id)},
+            )
+            await organization_service.purge(session, org_id)

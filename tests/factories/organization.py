@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from uuid_utils.compat import uuid7
+
+from maintainpro.core import context
+from maintainpro.models import Location, Organization
+
+
+async def make_organization(
+    sessions: async_sessionmaker[AsyncSession], *, name: str = "Org", user_id: UUID | None = None
+) -> Organization:
+    """Creates an organization the way signup does: the tenant is set to the new id first."""
+    org_id = uuid7()
+    with context.scoped(organization_id=org_id, user_id=user_id):
+        async with sessions() as session, session.begin():
+            organization = Organization(id=org_id, name=name, slug=f"org-{org_id.hex[-12:]}")
+            session.add(organization)
+    return organization
+
+
+async def make_location(
+    sessions: async_sessionmaker[AsyncSession],
+    organization_id: UUID,
+    *,
+    code: str = "SITE",
+    kind: str = "site",
+    parent_id: UUID | None = None,
+) -> Location:
+    with context.scoped(organization_id=organization_id):
+        async with sessions() as session, session.begin():
+            location = Location(
+                organization_id=organization_id,
+                code=code,
+                name=f"Location {code}",
+                kind=kind,
+                parent_id=parent_id,
+            )
+            session.add(location)
+    return location

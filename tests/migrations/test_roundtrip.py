@@ -1,0 +1,89 @@
+"""Migration verification: upgrade from empty, no model drift, downgrade to base leaves nothing,
+upgrade again, seed on the fresh database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from maintainpro.cli import app
+from maintainpro.config import Settings, get_settings
+from maintainpro.core.database import Role, ServerTarget
+from maintainpro.core.db import create_sync_engine
+from maintainpro.core.migrate import Migrator
+from maintainpro.demo import seed as demo
+from tests.conftest import recreate_database, settings_for
+
+OUR_OBJECTS = text(
+    """
+    SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'S')
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+    UNION ALL SELECT nspname FROM pg_namespace WHERE nspname = 'app'
+    UNION ALL SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public' AND p.proname LIKE 'procrastinate%'
+    """
+)
+
+
+@pytest.mark.migrations
+def test_upgrade_check_downgrade_upgrade_seed(
+    server: ServerTarget,
+    base_settings: Settings,
+    worker_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fresh = recreate_database(server, base_settings, f"maintainpro_test_{worker_name}_migrations")
+    migrator = Migrator(fresh, base_settings.database)
+    owner_engine = create_sync_engine(fresh, base_settings.database, Role.MIGRATOR)
+    try:
+        migrator.upgrade("head")
+        assert migrator.current() == "0002"
+        migrator.check()
+        migrator.downgrade("base")
+        assert migrator.current() is None
+        with owner_engine.connect() as conn:
+            leftovers = [
+                name for name in conn.execute(OUR_OBJECTS).scalars() if name != "alembic_version"
+            ]
+        assert leftovers == []
+        migrator.upgrade("head")
+        migrator.check()
+        monkeypatch.setenv(
+            "MAINTAINPRO_DATABASE__URL", settings_for(base_settings, fresh).database.url or ""
+        )
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["seed"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        maint = create_sync_engine(fresh, base_settings.database, Role.MAINT)
+        with maint.connect() as conn:
+            places = conn.scalar(
+                text(
+                    "SELECT count(*) FROM locations l"
+                    " JOIN organizations o ON o.id = l.organization_id WHERE o.slug = :s"
+                ),
+                {"s": demo.DEMO_SLUG},
+            )
+        maint.dispose()
+        assert places == len(demo.SITE_TREE)
+    finally:
+        get_settings.cache_clear()
+        migrator.dispose()
+        owner_engine.dispose()
+
+
+@pytest.mark.migrations
+def test_each_revision_downgrades_one_step(
+    server: ServerTarget, base_settings: Settings, worker_name: str
+) -> None:
+    fresh = recreate_database(server, base_settings, f"maintainpro_test_{worker_name}_steps")
+    migrator = Migrator(fresh, base_settings.database)
+    try:
+        migrator.upgrade("head")
+        migrator.downgrade("-1")
+        assert migrator.current() == "0001"
+        migrator.upgrade("head")
+        assert migrator.current() == "0002"
+    finally:
+        migrator.dispose()
