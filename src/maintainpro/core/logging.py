@@ -19,6 +19,7 @@ SECRET_KEYS = frozenset(
 
 
 def _redact(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    event.pop("color_message", None)  # uvicorn's ANSI duplicate of the message
     for key in event:
         if key.lower() in SECRET_KEYS:
             event[key] = "[redacted]"

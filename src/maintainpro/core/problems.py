@@ -15,6 +15,7 @@ from maintainpro.core.errors import (
     AppError,
     Conflict,
     FieldError,
+    PermissionDenied,
     ServiceUnavailable,
     StaleVersion,
     ValidationFailed,
@@ -106,6 +107,8 @@ INTEGRITY = {
     "23503": (Conflict, "The record references, or is referenced by, another record."),
     "23514": (ValidationFailed, "A value breaks a rule of the record."),
     "23502": (ValidationFailed, "A required value is missing."),
+    # Row-level security refused a row: never a crash, never a hint about other tenants.
+    "42501": (PermissionDenied, "The operation is not permitted."),
 }
 
 
@@ -115,7 +118,7 @@ async def on_database(request: Request, exc: Exception) -> JSONResponse:
         return await on_app_error(request, err)
     assert isinstance(exc, DBAPIError)
     state = sqlstate(exc)
-    if isinstance(exc, IntegrityError) and state in INTEGRITY:
+    if state in INTEGRITY and (isinstance(exc, IntegrityError) or state == "42501"):
         kind, detail = INTEGRITY[state]
         return await on_app_error(request, kind(detail))
     if is_unavailable(exc):
