@@ -13,7 +13,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import SchemaItem
 
 from maintainpro.core.database import Role
-from maintainpro.core.migration_ops import audit, enable_rls, grant, run_sql, tenant_table
+from maintainpro.core.migration_ops import (
+    audit,
+    definer_function,
+    enable_rls,
+    grant,
+    run_sql,
+    tenant_table,
+)
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -117,17 +124,6 @@ END
 $$;
 REVOKE ALL ON FUNCTION app.ensure_monthly_partitions(text, int, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.ensure_monthly_partitions(text, int, int) TO {Role.APP};
-"""
-
-# D4: the single cross-tenant read the relay needs, owned by the BYPASSRLS definer role.
-PENDING_OUTBOX = f"""
-CREATE FUNCTION app.organizations_with_pending_outbox() RETURNS SETOF uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT DISTINCT organization_id FROM outbox WHERE published_at IS NULL
-$$;
-ALTER FUNCTION app.organizations_with_pending_outbox() OWNER TO {Role.DEFINER};
-REVOKE ALL ON FUNCTION app.organizations_with_pending_outbox() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.organizations_with_pending_outbox() TO {Role.APP};
 """
 
 
@@ -282,7 +278,12 @@ def upgrade() -> None:
     enable_rls("outbox")
     grant("outbox", ("SELECT", "INSERT", "UPDATE"))
     grant("outbox", ("SELECT",), role=Role.DEFINER)
-    run_sql(PENDING_OUTBOX)
+    # D4: the single cross-tenant read the relay needs.
+    definer_function(
+        "organizations_with_pending_outbox()",
+        "SETOF uuid",
+        "SELECT DISTINCT organization_id FROM outbox WHERE published_at IS NULL",
+    )
     op.execute("SELECT app.ensure_monthly_partitions('activity_logs', 3, 1)")
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 import httpx
 import pytest
 from fastapi import APIRouter, Header
-from sqlalchemy import text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.app import create_app
@@ -18,7 +18,8 @@ from maintainpro.config import Settings
 from maintainpro.core import context
 from maintainpro.core.db import Database
 from maintainpro.core.deps import DbSession
-from maintainpro.models import Location, Organization
+from maintainpro.core.errors import Conflict
+from maintainpro.models import ActivityLog, Location, Organization
 from tests.factories.organization import make_location, make_organization
 
 PROBLEM = "application/problem+json"
@@ -92,6 +93,14 @@ async def add_location_for(session: DbSession, x_org: OrgHeader, x_owner: OwnerH
         await session.flush()
 
 
+@router.put("/probe/locations/{code}")
+async def write_then_refuse(code: str, session: DbSession, x_org: OrgHeader) -> None:
+    with context.scoped(organization_id=x_org):
+        session.add(Location(organization_id=x_org, code=code, name="x", kind="site"))
+        await session.flush()
+        raise Conflict("refused after the write")
+
+
 @router.get("/probe/timeout")
 async def slow(session: DbSession) -> None:
     await session.execute(text("SET LOCAL statement_timeout = 1"))
@@ -139,6 +148,21 @@ async def test_writes_outside_the_tenant_are_refused_not_crashes(
     assert response.status_code == 403
     assert response.json()["detail"] == "The operation is not permitted."
     assert str(theirs.id) not in response.text
+
+
+async def test_a_failed_request_leaves_neither_data_nor_audit(
+    probe: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    org = await make_organization(sessions)
+    response = await probe.put("/probe/locations/HALF", headers={"X-Org": str(org.id)})
+    assert response.status_code == 409
+    with context.scoped(organization_id=org.id):
+        async with sessions() as session:
+            locations = await session.scalar(select(func.count()).select_from(Location))
+            trail = await session.scalar(
+                select(func.count()).where(ActivityLog.entity_type == "locations")
+            )
+    assert (locations, trail) == (0, 0)
 
 
 async def test_statement_timeouts_are_unavailable(probe: httpx.AsyncClient) -> None:

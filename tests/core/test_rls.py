@@ -159,6 +159,23 @@ async def test_a_stale_empty_tenant_setting_reads_as_no_tenant(conn: AsyncConnec
     assert await conn.scalar(text("SELECT count(*) FROM locations")) == 0
 
 
+# SECURITY DEFINER functions that legitimately work across tenants (D4) and return only ids or
+# create partitions; every other one must filter by app.current_org() itself (D3).
+CROSS_TENANT_FUNCTIONS = {"organizations_with_pending_outbox", "ensure_monthly_partitions"}
+
+
+async def test_definer_functions_filter_by_tenant_or_are_declared(conn: AsyncConnection) -> None:
+    rows = await conn.execute(
+        text(
+            "SELECT p.proname, p.prosrc, p.proconfig FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'app' AND p.prosecdef"
+        )
+    )
+    for name, source, config in rows:
+        assert "search_path=pg_catalog, public" in (config or []), name
+        assert name in CROSS_TENANT_FUNCTIONS or "app.current_org()" in source, name
+
+
 async def test_definer_functions_are_not_executable_by_public(conn: AsyncConnection) -> None:
     rows = await conn.execute(
         text(

@@ -43,6 +43,22 @@ def audit(table: str, *, skip: Iterable[str] = ()) -> None:
     )
 
 
+def definer_function(
+    signature: str, returns: str, body: str, *, volatility: str = "STABLE"
+) -> None:
+    """A SQL function that runs as the BYPASSRLS definer role (D3, D4), callable by the app role
+    only, with a fixed search_path. Its body must filter by tenant itself: by
+    `app.current_org()`, or, for the few cross-tenant listings of D4, return nothing but ids."""
+    qualified = f"app.{signature}"
+    run_sql(
+        f"CREATE FUNCTION {qualified} RETURNS {returns} LANGUAGE sql {volatility}"
+        f" SECURITY DEFINER SET search_path = pg_catalog, public AS $fn$ {body} $fn$;"
+        f" ALTER FUNCTION {qualified} OWNER TO {Role.DEFINER};"
+        f" REVOKE ALL ON FUNCTION {qualified} FROM PUBLIC;"
+        f" GRANT EXECUTE ON FUNCTION {qualified} TO {Role.APP};"
+    )
+
+
 def tenant_table(table: str, *, audit_skip: Iterable[str] = ()) -> None:
     """The standard treatment of a tenant-owned, audited table."""
     enable_rls(table)
