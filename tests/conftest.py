@@ -4,11 +4,13 @@ transaction that is rolled back (sessions join it through savepoints)."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from uuid import UUID
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import create_engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
@@ -16,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from uuid_utils.compat import uuid7
 
 from maintainpro.app import create_app
-from maintainpro.config import Settings, get_settings
+from maintainpro.config import AuthSettings, Settings, get_settings
 from maintainpro.core import context
 from maintainpro.core.bootstrap import bootstrap
 from maintainpro.core.database import Role, ServerTarget, admin_url, resolve_server
@@ -24,6 +26,7 @@ from maintainpro.core.db import Database, TenantSession, create_database, transa
 from maintainpro.core.migrate import Migrator
 from maintainpro.models import Organization
 from maintainpro.organization import service as organization_service
+from tests.factories.identity import Tenant, make_tenant
 
 REQUIRED = frozenset(filter(None, os.environ.get("MAINTAINPRO_TEST_REQUIRE", "").split(",")))
 
@@ -52,7 +55,11 @@ def settings_for(base: Settings, target: ServerTarget) -> Settings:
 
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
-    return Settings()
+    settings = Settings()
+    if settings.auth.secret_key is None:
+        auth = settings.auth.model_copy(update={"secret_key": SecretStr(secrets.token_urlsafe(32))})
+        settings = settings.model_copy(update={"auth": auth})
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -166,3 +173,21 @@ async def committed_tenant(
                 {"o": str(org_id)},
             )
             await organization_service.purge(session, org_id)
+
+
+@pytest.fixture(scope="session")
+def auth_settings(settings: Settings) -> AuthSettings:
+    return settings.auth
+
+
+@pytest.fixture
+async def acme(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Tenant:
+    """Organization A: sites NORTH (with an area) and SOUTH, one user per role; site-bound
+    roles work in NORTH."""
+    return await make_tenant(sessions, settings.auth, label="acme")
+
+
+@pytest.fixture
+async def globex(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> Tenant:
+    """Organization B, for cross-tenant checks: the same shape, admin and technician only."""
+    return await make_tenant(sessions, settings.auth, label="globex", roles=("admin", "technician"))

@@ -183,6 +183,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("parent_id", sa.Uuid(), nullable=True),
+        sa.Column("site_id", sa.Uuid(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         *_audit_columns(),
         sa.PrimaryKeyConstraint("id", name="pk_locations"),
@@ -198,6 +199,15 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "parent_id IS NULL OR parent_id <> id", name="ck_locations_not_own_parent"
         ),
+        sa.CheckConstraint(
+            "(kind = 'site') = (parent_id IS NULL)", name="ck_locations_site_is_root"
+        ),
+        sa.CheckConstraint("kind <> 'site' OR site_id = id", name="ck_locations_site_is_own_site"),
+        sa.ForeignKeyConstraint(
+            ["organization_id", "site_id"],
+            ["locations.organization_id", "locations.id"],
+            name="fk_locations_organization_id_site_id_locations",
+        ),
     )
     op.create_index(
         "uq_locations_organization_id_code_live",
@@ -208,6 +218,9 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_locations_organization_id_parent_id", "locations", ["organization_id", "parent_id"]
+    )
+    op.create_index(
+        "ix_locations_organization_id_site_id", "locations", ["organization_id", "site_id"]
     )
     op.create_table(
         "activity_logs",

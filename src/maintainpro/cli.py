@@ -141,9 +141,11 @@ async def _seed(settings: Settings, target: ServerTarget, *, reset: bool) -> Non
             if reset:
                 async with transaction(database.sessions) as session:
                     await demo.reset(session)
-            job = progress.add_task("Seeding demo data", total=len(demo.SITE_TREE))
+            job = progress.add_task(
+                "Seeding demo data", total=len(demo.SITE_TREE) + len(demo.DEMO_USERS)
+            )
             async with transaction(database.sessions) as session:
-                await demo.seed(session, lambda _: progress.advance(job))
+                await demo.seed(session, settings.demo, lambda _: progress.advance(job))
     finally:
         await database.dispose()
 

@@ -58,6 +58,39 @@ class WorkerSettings(BaseModel):
     relay_batch: int = Field(default=500, ge=1, le=10_000)
 
 
+class AuthSettings(BaseModel):
+    # Signs access tokens and derives the key that encrypts TOTP secrets at rest. Unset in
+    # development: a random key is created once under the data directory.
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path(".data/secret_key")
+    access_token_ttl_s: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=3600)
+    refresh_grace_s: int = Field(default=30, ge=0, le=300)
+    password_reset_ttl_s: int = Field(default=3600, ge=300, le=86_400)
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    signup_enabled: bool = True
+    lockout_threshold: int = Field(default=5, ge=1, le=100)
+    lockout_base_s: int = Field(default=30, ge=1)
+    lockout_max_s: int = Field(default=3600, ge=1)
+    login_rate_per_minute: int = Field(default=20, ge=1)
+    issuer: str = "maintainpro"
+
+
+class MailSettings(BaseModel):
+    # "file" writes .eml files under `directory` (development); "smtp" sends through `smtp_url`.
+    backend: str = Field(default="file", pattern="^(file|smtp)$")
+    directory: Path = Path(".data/mail")
+    smtp_url: SecretStr | None = None
+    sender: str = "MaintAInPro <no-reply@localhost>"
+    public_url: str = "http://127.0.0.1:8000"
+
+
+class DemoSettings(BaseModel):
+    # Password of every demo user (`maintainpro seed`); demo data is public by nature.
+    password: SecretStr = SecretStr("maintainpro-demo")
+    email_domain: str = "acme.example.com"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MAINTAINPRO_",
@@ -72,6 +105,9 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     partitions: PartitionSettings = PartitionSettings()
     worker: WorkerSettings = WorkerSettings()
+    auth: AuthSettings = AuthSettings()
+    mail: MailSettings = MailSettings()
+    demo: DemoSettings = DemoSettings()
     # Experimental code paths, switched on by name: MAINTAINPRO_FEATURES='["x"]'.
     features: frozenset[str] = frozenset()
 

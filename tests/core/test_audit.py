@@ -12,7 +12,7 @@ from uuid_utils.compat import uuid7
 
 from maintainpro.core import context
 from maintainpro.models import ActivityLog, Location
-from tests.factories.organization import make_location, make_organization
+from tests.factories.organization import make_location, make_organization, new_site
 
 
 async def _trail(
@@ -122,9 +122,9 @@ async def test_a_rolled_back_change_leaves_no_audit_row(
 
     async def write_then_fail() -> None:
         async with sessions() as session, session.begin():
-            session.add(
-                Location(id=location_id, organization_id=org.id, code="GONE", name="x", kind="site")
-            )
+            site = new_site(org.id, "GONE")
+            site.id = site.site_id = location_id
+            session.add(site)
             await session.flush()
             raise RuntimeError("request failed after the write")
 

@@ -20,7 +20,7 @@ from maintainpro.core.db import Database
 from maintainpro.core.deps import DbSession
 from maintainpro.core.errors import Conflict
 from maintainpro.models import ActivityLog, Location, Organization
-from tests.factories.organization import make_location, make_organization
+from tests.factories.organization import make_location, make_organization, new_site
 
 PROBLEM = "application/problem+json"
 
@@ -89,14 +89,14 @@ async def rename_after_someone_else(
 @router.post("/probe/locations")
 async def add_location_for(session: DbSession, x_org: OrgHeader, x_owner: OwnerHeader) -> None:
     with context.scoped(organization_id=x_org):
-        session.add(Location(organization_id=x_owner, code="X", name="x", kind="site"))
+        session.add(new_site(x_owner, "X"))
         await session.flush()
 
 
 @router.put("/probe/locations/{code}")
 async def write_then_refuse(code: str, session: DbSession, x_org: OrgHeader) -> None:
     with context.scoped(organization_id=x_org):
-        session.add(Location(organization_id=x_org, code=code, name="x", kind="site"))
+        session.add(new_site(x_org, code))
         await session.flush()
         raise Conflict("refused after the write")
 

@@ -15,6 +15,7 @@ from maintainpro.core.database import ServerTarget
 from maintainpro.core.db import Database, create_database, transaction
 from maintainpro.models import Location
 from tests.conftest import TenantFactory, require
+from tests.factories.organization import new_site
 
 TRANSACTIONS = 400
 
@@ -22,7 +23,7 @@ TRANSACTIONS = 400
 async def _add_location(database: Database, org_id: UUID) -> None:
     with context.scoped(organization_id=org_id):
         async with transaction(database.sessions) as session:
-            session.add(Location(organization_id=org_id, code="S", name="s", kind="site"))
+            session.add(new_site(org_id, "S"))
 
 
 async def _observe(database: Database, org_id: UUID | None) -> bool:

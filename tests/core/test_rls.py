@@ -8,8 +8,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from maintainpro.core import context
-from maintainpro.models import Location
-from tests.factories.organization import make_location, make_organization
+from tests.factories.organization import make_location, make_organization, new_site
+
+# Tables without tenant data: reference data and pre-login throttling state keyed by digests.
+NON_TENANT_TABLES = ("grantable_roles", "auth_throttles", "rate_limit_windows")
+EXCLUDED = (
+    "('alembic_version', 'spatial_ref_sys', " + ", ".join(f"'{t}'" for t in NON_TENANT_TABLES) + ")"
+)
 
 TABLES = text(
     """
@@ -19,8 +24,9 @@ TABLES = text(
                    AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%app.current_org()%')
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-      AND c.relname NOT LIKE 'procrastinate%' AND c.relname <> 'alembic_version'
-      AND c.relname <> 'spatial_ref_sys'
+      AND c.relname NOT LIKE 'procrastinate%' AND c.relname NOT IN """
+    + EXCLUDED
+    + """
     ORDER BY 1
     """
 )
@@ -47,8 +53,10 @@ async def test_every_tenant_table_carries_organization_id(conn: AsyncConnection)
             """
             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-              AND c.relname NOT LIKE 'procrastinate%' AND c.relname NOT IN
-                  ('alembic_version', 'spatial_ref_sys', 'organizations')
+              AND c.relname NOT LIKE 'procrastinate%' AND c.relname <> 'organizations'
+              AND c.relname NOT IN """
+            + EXCLUDED
+            + """
               AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
                               AND a.attname = 'organization_id' AND a.attnotnull)
             """
@@ -121,7 +129,7 @@ async def test_writing_into_another_tenant_is_refused(
     second = await make_organization(sessions)
     with context.scoped(organization_id=second.id):
         async with sessions() as session:
-            session.add(Location(organization_id=first.id, code="X", name="x", kind="site"))
+            session.add(new_site(first.id, "X"))
             with pytest.raises(DBAPIError, match="row-level security"):
                 await session.flush()
 
@@ -146,9 +154,15 @@ async def test_a_reference_can_never_point_into_another_tenant(
     first = await make_organization(sessions)
     second = await make_organization(sessions)
     foreign_parent = await make_location(sessions, second.id, code="THEIRS")
+    own_site = await make_location(sessions, first.id, code="MINE")
     with pytest.raises(IntegrityError, match="fk_locations_organization_id_parent_id_locations"):
         await make_location(
-            sessions, first.id, code="MINE", kind="area", parent_id=foreign_parent.id
+            sessions,
+            first.id,
+            code="AREA",
+            kind="area",
+            parent_id=foreign_parent.id,
+            site_id=own_site.id,
         )
 
 
@@ -161,7 +175,11 @@ async def test_a_stale_empty_tenant_setting_reads_as_no_tenant(conn: AsyncConnec
 
 # SECURITY DEFINER functions that legitimately work across tenants (D4) and return only ids or
 # create partitions; every other one must filter by app.current_org() itself (D3).
-CROSS_TENANT_FUNCTIONS = {"organizations_with_pending_outbox", "ensure_monthly_partitions"}
+CROSS_TENANT_FUNCTIONS = {
+    "organizations_with_pending_outbox",
+    "ensure_monthly_partitions",
+    "auth_resolve_login",
+}
 
 
 async def test_definer_functions_filter_by_tenant_or_are_declared(conn: AsyncConnection) -> None:
@@ -205,3 +223,16 @@ async def test_the_app_role_can_neither_bypass_nor_own(conn: AsyncConnection) ->
         )
     )
     assert owned == 0
+
+
+async def test_non_tenant_tables_hold_no_tenant_keys(conn: AsyncConnection) -> None:
+    rows = await conn.execute(
+        text(
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " WHERE c.relname = ANY(:tables) AND a.attnum > 0 AND NOT a.attisdropped"
+        ),
+        {"tables": list(NON_TENANT_TABLES)},
+    )
+    columns = rows.all()
+    assert {table for table, _ in columns} == set(NON_TENANT_TABLES)
+    assert not [c for c in columns if c[1] in {"organization_id", "user_id", "email"}]

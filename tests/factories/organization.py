@@ -28,15 +28,35 @@ async def make_location(
     code: str = "SITE",
     kind: str = "site",
     parent_id: UUID | None = None,
+    site_id: UUID | None = None,
 ) -> Location:
     with context.scoped(organization_id=organization_id):
         async with sessions() as session, session.begin():
+            location_id = uuid7()
+            if site_id is None:
+                parent = await session.get(Location, parent_id) if parent_id else None
+                site_id = parent.site_id if parent else location_id
             location = Location(
+                id=location_id,
                 organization_id=organization_id,
                 code=code,
                 name=f"Location {code}",
                 kind=kind,
                 parent_id=parent_id,
+                site_id=site_id,
             )
             session.add(location)
     return location
+
+
+def new_site(organization_id: UUID, code: str) -> Location:
+    """An unsaved site (a root location, its own site)."""
+    location_id = uuid7()
+    return Location(
+        id=location_id,
+        organization_id=organization_id,
+        code=code,
+        name=f"Site {code}",
+        kind="site",
+        site_id=location_id,
+    )

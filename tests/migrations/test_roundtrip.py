@@ -4,6 +4,7 @@ upgrade again, seed on the fresh database."""
 from __future__ import annotations
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -11,7 +12,7 @@ from maintainpro.cli import app
 from maintainpro.config import Settings, get_settings
 from maintainpro.core.database import Role, ServerTarget
 from maintainpro.core.db import create_sync_engine
-from maintainpro.core.migrate import Migrator
+from maintainpro.core.migrate import Migrator, alembic_config, head_revision
 from maintainpro.demo import seed as demo
 from tests.conftest import recreate_database, settings_for
 
@@ -39,7 +40,7 @@ def test_upgrade_check_downgrade_upgrade_seed(
     owner_engine = create_sync_engine(fresh, base_settings.database, Role.MIGRATOR)
     try:
         migrator.upgrade("head")
-        assert migrator.current() == "0002"
+        assert migrator.current() == head_revision()
         migrator.check()
         migrator.downgrade("base")
         assert migrator.current() is None
@@ -74,16 +75,19 @@ def test_upgrade_check_downgrade_upgrade_seed(
 
 
 @pytest.mark.migrations
-def test_each_revision_downgrades_one_step(
+def test_every_revision_downgrades_one_step_at_a_time(
     server: ServerTarget, base_settings: Settings, worker_name: str
 ) -> None:
     fresh = recreate_database(server, base_settings, f"maintainpro_test_{worker_name}_steps")
     migrator = Migrator(fresh, base_settings.database)
+    revisions = list(ScriptDirectory.from_config(alembic_config()).walk_revisions())
     try:
         migrator.upgrade("head")
-        migrator.downgrade("-1")
-        assert migrator.current() == "0001"
+        for revision in revisions:
+            assert migrator.current() == revision.revision
+            migrator.downgrade("-1")
+            assert migrator.current() == revision.down_revision
         migrator.upgrade("head")
-        assert migrator.current() == "0002"
+        assert migrator.current() == head_revision()
     finally:
         migrator.dispose()

@@ -9,6 +9,7 @@ from maintainpro.core import context
 from maintainpro.core.db import Database, transaction
 from maintainpro.models import Location, Organization
 from maintainpro.organization import service as organization_service
+from tests.factories.organization import new_site
 
 
 async def test_purge_removes_the_tenant_and_its_trail(
@@ -19,12 +20,17 @@ async def test_purge_removes_the_tenant_and_its_trail(
         async with transaction(database.sessions) as session:
             session.add(Organization(id=org_id, name="Gone", slug=f"gone-{org_id.hex[-10:]}"))
             await session.flush()
-            parent = Location(organization_id=org_id, code="P", name="p", kind="site")
+            parent = new_site(org_id, "P")
             session.add(parent)
             await session.flush()
             session.add(
                 Location(
-                    organization_id=org_id, code="C", name="c", kind="area", parent_id=parent.id
+                    organization_id=org_id,
+                    code="C",
+                    name="c",
+                    kind="area",
+                    parent_id=parent.id,
+                    site_id=parent.id,
                 )
             )
         async with transaction(database.sessions) as session:

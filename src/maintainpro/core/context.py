@@ -49,6 +49,16 @@ def _log_fields(ctx: RequestContext) -> dict[str, str | None]:
     }
 
 
+def bind(**changes: Unpack[ContextChanges]) -> RequestContext:
+    """Changes the context for the rest of the current task (the request middleware restores the
+    previous one when the request ends). A transaction already begun must call
+    `db.apply_context` to pick the change up."""
+    ctx = replace(current(), **changes)
+    _current.set(ctx)
+    structlog.contextvars.bind_contextvars(**_log_fields(ctx))
+    return ctx
+
+
 @contextmanager
 def scoped(**changes: Unpack[ContextChanges]) -> Iterator[RequestContext]:
     """Run a block under a changed context and restore the previous one afterwards."""

@@ -33,21 +33,28 @@ class TenantSession(Session):
     """Sync core of every AsyncSession: each transaction carries the current context."""
 
 
+def _context_params(session: Session) -> dict[str, str]:
+    ctx = context.current()
+    return {
+        "org": str(ctx.organization_id or ""),
+        "user": str(ctx.user_id or ""),
+        "request": ctx.request_id or "",
+        "ip": ctx.client_ip or "",
+        "timeout": str(session.info.get("statement_timeout_ms", 0)),
+    }
+
+
 @event.listens_for(TenantSession, "after_begin")
 def _set_transaction_context(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
-    ctx = context.current()
-    connection.execute(
-        _SET_CONTEXT,
-        {
-            "org": str(ctx.organization_id or ""),
-            "user": str(ctx.user_id or ""),
-            "request": ctx.request_id or "",
-            "ip": ctx.client_ip or "",
-            "timeout": str(session.info.get("statement_timeout_ms", 0)),
-        },
-    )
+    connection.execute(_SET_CONTEXT, _context_params(session))
+
+
+async def apply_context(session: AsyncSession) -> None:
+    """Re-applies the current context inside a transaction that began before it changed (login
+    learns its tenant only after a pre-tenant lookup)."""
+    await session.execute(_SET_CONTEXT, _context_params(session.sync_session))
 
 
 @dataclass(frozen=True, slots=True)

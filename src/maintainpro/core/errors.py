@@ -21,6 +21,7 @@ class AppError(Exception):
 
     detail: str
     errors: list[FieldError] = field(default_factory=list)
+    retry_after_s: int | None = None
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = "Bad request"
@@ -59,6 +60,14 @@ class StaleVersion(AppError):
 
 class PayloadTooLarge(AppError):
     status, code, title = 413, "payload_too_large", "Payload too large"
+
+
+class TooManyRequests(AppError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+
+class AccountLocked(AppError):
+    status, code, title = 429, "account_locked", "Too many failed sign-ins"
 
 
 class ServiceUnavailable(AppError):

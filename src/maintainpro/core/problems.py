@@ -79,6 +79,8 @@ def retry_after(request: Request) -> dict[str, str]:
 async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     headers = retry_after(request) if isinstance(exc, ServiceUnavailable) else None
+    if exc.retry_after_s is not None:
+        headers = {"Retry-After": str(max(exc.retry_after_s, 1))}
     return problem_response(
         exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=headers
     )

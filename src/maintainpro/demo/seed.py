@@ -12,9 +12,12 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
+from maintainpro.auth import passwords
+from maintainpro.config import DemoSettings
 from maintainpro.core import context
-from maintainpro.models import Location, Organization
+from maintainpro.models import Location, Organization, User, UserSite
 from maintainpro.organization import service as organization_service
 
 DEMO_SLUG = "acme"
@@ -45,6 +48,21 @@ SITE_TREE = (
 
 Progress = Callable[[str], None]
 
+# One demo user per role: (role, full name, sites). Site-bound roles get the North Plant.
+DEMO_USERS = (
+    ("admin", "Ada Admin", ()),
+    ("manager", "Max Manager", ()),
+    ("supervisor", "Sam Supervisor", ("NORTH",)),
+    ("technician", "Tess Technician", ("NORTH",)),
+    ("inventory_clerk", "Ivan Inventory", ("NORTH", "SOUTH")),
+    ("contractor", "Cora Contractor", ("NORTH",)),
+    ("requester", "Rex Requester", ()),
+)
+
+
+def demo_email(role: str, domain: str) -> str:
+    return f"{role.replace('_', '.')}@{domain}"
+
 
 async def find_demo(session: AsyncSession) -> Organization | None:
     return await session.scalar(
@@ -62,7 +80,7 @@ async def reset(session: AsyncSession) -> bool:
     return await organization_service.purge(session, organization.id)
 
 
-async def seed(session: AsyncSession, progress: Progress) -> UUID:
+async def seed(session: AsyncSession, demo: DemoSettings, progress: Progress) -> UUID:
     organization = await find_demo(session)
     if organization is None:
         organization = Organization(
@@ -71,11 +89,14 @@ async def seed(session: AsyncSession, progress: Progress) -> UUID:
         session.add(organization)
         await session.flush()
     with context.scoped(organization_id=organization.id):
-        await _seed_locations(session, organization.id, progress)
+        places = await _seed_locations(session, organization.id, progress)
+        await _seed_users(session, organization.id, places, demo, progress)
     return organization.id
 
 
-async def _seed_locations(session: AsyncSession, organization_id: UUID, progress: Progress) -> None:
+async def _seed_locations(
+    session: AsyncSession, organization_id: UUID, progress: Progress
+) -> dict[str, Location]:
     existing = {
         loc.code: loc
         for loc in await session.scalars(
@@ -87,14 +108,49 @@ async def _seed_locations(session: AsyncSession, organization_id: UUID, progress
     for place in SITE_TREE:
         if place.code not in existing:
             parent = existing[place.parent] if place.parent else None
+            location_id = uuid7()
             location = Location(
+                id=location_id,
                 organization_id=organization_id,
                 code=place.code,
                 name=place.name,
                 kind=place.kind,
                 parent_id=parent.id if parent else None,
+                site_id=parent.site_id if parent else location_id,
             )
             session.add(location)
             await session.flush()
             existing[place.code] = location
         progress(place.code)
+    return existing
+
+
+async def _seed_users(
+    session: AsyncSession,
+    organization_id: UUID,
+    places: dict[str, Location],
+    demo: DemoSettings,
+    progress: Progress,
+) -> None:
+    password_hash = passwords.hash_password(demo.password.get_secret_value())
+    for role, name, sites in DEMO_USERS:
+        email = demo_email(role, demo.email_domain)
+        user = await session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(
+                organization_id=organization_id,
+                email=email,
+                full_name=name,
+                role=role,
+                password_hash=password_hash,
+            )
+            session.add(user)
+            await session.flush()
+            session.add_all(
+                UserSite(
+                    organization_id=organization_id, user_id=user.id, location_id=places[code].id
+                )
+                for code in sites
+            )
+            await session.flush()
+        progress(email)

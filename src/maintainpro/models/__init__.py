@@ -2,8 +2,28 @@
 
 from maintainpro.models.activity_log import ActivityLog
 from maintainpro.models.base import Base
+from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
 from maintainpro.models.location import Location
 from maintainpro.models.organization import Organization
 from maintainpro.models.outbox import OutboxEvent
+from maintainpro.models.session import RefreshToken, UserSession
+from maintainpro.models.throttle import AuthThrottle, RateLimitWindow
+from maintainpro.models.user import GrantableRole, User, UserSite
 
-__all__ = ["ActivityLog", "Base", "Location", "Organization", "OutboxEvent"]
+__all__ = [
+    "ActivityLog",
+    "ApiKey",
+    "AuthThrottle",
+    "Base",
+    "GrantableRole",
+    "Location",
+    "MfaBackupCode",
+    "Organization",
+    "OutboxEvent",
+    "PasswordResetToken",
+    "RateLimitWindow",
+    "RefreshToken",
+    "User",
+    "UserSession",
+    "UserSite",
+]

@@ -32,6 +32,13 @@ class Location(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versione
         ),
         CheckConstraint(f"kind IN {LOCATION_KINDS}", name="kind"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        # Sites are the roots; everything else hangs below one (D12 scopes users by site).
+        CheckConstraint("(kind = 'site') = (parent_id IS NULL)", name="site_is_root"),
+        CheckConstraint("kind <> 'site' OR site_id = id", name="site_is_own_site"),
+        ForeignKeyConstraint(
+            ["organization_id", "site_id"], ["locations.organization_id", "locations.id"]
+        ),
+        Index("ix_locations_organization_id_site_id", "organization_id", "site_id"),
         Index(
             "uq_locations_organization_id_code_live",
             "organization_id",
@@ -46,4 +53,6 @@ class Location(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versione
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[UUID | None]
+    # The site at the root of this location's tree, kept by the service on create and move.
+    site_id: Mapped[UUID]
     description: Mapped[str | None] = mapped_column(Text)

@@ -26,3 +26,5 @@ class Organization(UUIDPrimaryKey, Base, Audited, SoftDeleted, Versioned):
     slug: Mapped[str] = mapped_column(String(63))
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    branding: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    feature_flags: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import delete, text
+from pydantic.alias_generators import to_camel
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from maintainpro.core.errors import FieldError, NotFound, ValidationFailed
+from maintainpro.core.etag import check_version
+from maintainpro.core.timezones import check_timezone
 from maintainpro.models import Organization
+from maintainpro.organization.schemas import OrganizationUpdate
 
 
 async def purge(session: AsyncSession, organization_id: UUID) -> bool:
@@ -19,3 +24,32 @@ async def purge(session: AsyncSession, organization_id: UUID) -> bool:
     )
     result = await session.execute(delete(Organization).where(Organization.id == organization_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult for DML
+
+
+async def get_current(session: AsyncSession, organization_id: UUID) -> Organization:
+    organization = await session.scalar(
+        select(Organization).where(
+            Organization.id == organization_id, Organization.deleted_at.is_(None)
+        )
+    )
+    if organization is None:
+        raise NotFound("No such organization.")
+    return organization
+
+
+async def update(
+    session: AsyncSession, organization_id: UUID, data: OrganizationUpdate, *, version: int | None
+) -> Organization:
+    organization = await get_current(session, organization_id)
+    check_version(version, organization.version, what="organization")
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("timezone") is not None:
+        check_timezone(changes["timezone"])
+    for name, value in changes.items():
+        if value is None:
+            raise ValidationFailed(
+                "A value is required.", [FieldError(to_camel(name), "Cannot be null.", "null")]
+            )
+        setattr(organization, name, value)
+    await session.flush()
+    return organization

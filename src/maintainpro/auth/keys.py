@@ -1,0 +1,87 @@
+"""The installation's secret key: signs access tokens, encrypts TOTP secrets at rest."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from uuid import UUID
+
+import jwt
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from maintainpro.config import AuthSettings
+from maintainpro.core.errors import Unauthenticated
+
+ALGORITHM = "HS256"
+
+
+def secret_key(settings: AuthSettings) -> bytes:
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    return _file_key(settings.secret_key_file.expanduser().resolve())
+
+
+@lru_cache
+def _file_key(path: Path) -> bytes:
+    """Development fallback: one random key per data directory, shared by every process."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        if not path.read_text():
+            path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+def _derive(settings: AuthSettings, purpose: bytes) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose)
+    return hkdf.derive(secret_key(settings))
+
+
+def issue_access_token(
+    settings: AuthSettings, *, user_id: UUID, organization_id: UUID, role: str, session_id: UUID
+) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "iss": settings.issuer,
+        "sub": str(user_id),
+        "org": str(organization_id),
+        "role": role,
+        "sid": str(session_id),
+        "iat": now,
+        "exp": now + timedelta(seconds=settings.access_token_ttl_s),
+    }
+    return jwt.encode(claims, _derive(settings, b"access-token"), algorithm=ALGORITHM)
+
+
+def read_access_token(settings: AuthSettings, token: str) -> dict[str, str]:
+    try:
+        claims: dict[str, str] = jwt.decode(
+            token,
+            _derive(settings, b"access-token"),
+            algorithms=[ALGORITHM],
+            issuer=settings.issuer,
+            options={"require": ["exp", "sub", "org", "sid"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("The access token is invalid or expired.") from exc
+    return claims
+
+
+def _fernet(settings: AuthSettings) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(settings, b"totp-secret")))
+
+
+def encrypt(settings: AuthSettings, value: str) -> str:
+    return _fernet(settings).encrypt(value.encode()).decode()
+
+
+def decrypt(settings: AuthSettings, value: str) -> str:
+    try:
+        return _fernet(settings).decrypt(value.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("the stored secret cannot be decrypted with this key") from exc

@@ -1,0 +1,86 @@
+"""The permission matrix, declared once: role x resource x action -> scope (SPEC section 1).
+
+Scopes: ALL (the whole organization), SITE (the user's sites), OWN (the user's own records).
+A missing entry means no access. Routes declare what they need with `require(...)`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from maintainpro.models.user import ROLES
+
+
+class Scope(StrEnum):
+    ALL = "all"
+    SITE = "site"
+    OWN = "own"
+
+
+class Resource(StrEnum):
+    ORGANIZATION = "organization"
+    LOCATION = "location"
+    USER = "user"
+    ACTIVITY_LOG = "activity_log"
+    API_KEY = "api_key"
+
+
+class Action(StrEnum):
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+Grants = dict[Resource, dict[Action, Scope]]
+
+_CRUD = tuple(Action)
+
+
+def _all(*actions: Action, scope: Scope = Scope.ALL) -> dict[Action, Scope]:
+    return dict.fromkeys(actions, scope)
+
+
+MATRIX: dict[str, Grants] = {
+    "admin": {resource: _all(*_CRUD) for resource in Resource},
+    "manager": {
+        Resource.ORGANIZATION: _all(Action.READ),
+        Resource.LOCATION: _all(*_CRUD),
+        Resource.USER: _all(*_CRUD),
+        Resource.ACTIVITY_LOG: _all(Action.READ),
+        Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
+    },
+    "supervisor": {
+        Resource.ORGANIZATION: _all(Action.READ),
+        Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
+        Resource.USER: _all(Action.READ, scope=Scope.SITE),
+        Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
+    },
+    "technician": {
+        Resource.ORGANIZATION: _all(Action.READ),
+        Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
+        Resource.USER: _all(Action.READ, scope=Scope.SITE),
+    },
+    "inventory_clerk": {
+        Resource.ORGANIZATION: _all(Action.READ),
+        Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
+        Resource.USER: _all(Action.READ, scope=Scope.SITE),
+        Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
+    },
+    "contractor": {
+        Resource.ORGANIZATION: _all(Action.READ),
+        Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
+        Resource.USER: _all(Action.READ, scope=Scope.OWN),
+    },
+    "requester": {
+        Resource.ORGANIZATION: _all(Action.READ),
+        Resource.LOCATION: _all(Action.READ),
+        Resource.USER: _all(Action.READ, scope=Scope.OWN),
+    },
+}
+
+assert set(MATRIX) == set(ROLES), "every role has a row in the matrix"
+
+
+def scope_for(role: str, resource: Resource, action: Action) -> Scope | None:
+    return MATRIX.get(role, {}).get(resource, {}).get(action)
