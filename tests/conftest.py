@@ -38,13 +38,18 @@ def require(component: str, reason: str) -> None:
     pytest.skip(f"{component} not available: {reason}")
 
 
-def recreate_database(server: ServerTarget, settings: Settings, name: str) -> ServerTarget:
-    admin = admin_url(server, settings.database)
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+def drop_database(server: ServerTarget, settings: Settings, name: str) -> None:
+    engine = create_engine(
+        admin_url(server, settings.database), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
-    bootstrap(admin, settings.database, name, lambda _: None)
+
+
+def recreate_database(server: ServerTarget, settings: Settings, name: str) -> ServerTarget:
+    drop_database(server, settings, name)
+    bootstrap(admin_url(server, settings.database), settings.database, name, lambda _: None)
     return server.with_database(name)
 
 
@@ -69,16 +74,21 @@ def server(base_settings: Settings) -> ServerTarget:
 
 @pytest.fixture(scope="session")
 def worker_name(worker_id: str) -> str:
-    return worker_id if worker_id != "master" else "main"
+    """Unique per test process, so concurrent runs on one server never share a database."""
+    return f"{worker_id}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
-def target(server: ServerTarget, base_settings: Settings, worker_name: str) -> ServerTarget:
-    migrated = recreate_database(server, base_settings, f"maintainpro_test_{worker_name}")
+def target(
+    server: ServerTarget, base_settings: Settings, worker_name: str
+) -> Iterator[ServerTarget]:
+    name = f"maintainpro_test_{worker_name}"
+    migrated = recreate_database(server, base_settings, name)
     migrator = Migrator(migrated, base_settings.database)
     migrator.upgrade("head")
     migrator.dispose()
-    return migrated
+    yield migrated
+    drop_database(server, base_settings, name)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from maintainpro.core.database import Role, ServerTarget
 from maintainpro.core.db import create_sync_engine
 from maintainpro.core.migrate import Migrator, alembic_config, head_revision
 from maintainpro.demo import seed as demo
-from tests.conftest import recreate_database, settings_for
+from tests.conftest import drop_database, recreate_database, settings_for
 
 OUR_OBJECTS = text(
     """
@@ -72,6 +72,7 @@ def test_upgrade_check_downgrade_upgrade_seed(
         get_settings.cache_clear()
         migrator.dispose()
         owner_engine.dispose()
+        drop_database(server, base_settings, fresh.database)
 
 
 @pytest.mark.migrations
@@ -91,3 +92,4 @@ def test_every_revision_downgrades_one_step_at_a_time(
         assert migrator.current() == head_revision()
     finally:
         migrator.dispose()
+        drop_database(server, base_settings, fresh.database)

@@ -53,6 +53,8 @@ class TokenPair(ReadSchema):
 
 class SessionRead(ReadSchema):
     id: UUID
+    organization_id: UUID
+    user_id: UUID
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime

@@ -192,7 +192,7 @@ async def refresh(session: AsyncSession, settings: AuthSettings, value: str) -> 
     now = datetime.now(UTC)
     if found is None:
         return RefreshOutcome(None)
-    stored, login = found.tuple()
+    stored, login = found
     if login.revoked_at is not None or login.expires_at <= now:
         return RefreshOutcome(None)
     if stored.rotated_at is not None and now - stored.rotated_at > timedelta(

@@ -50,10 +50,12 @@ class RequestContextMiddleware:
         client = scope.get("client")
         status = 500
         started = time.perf_counter()
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers[REQUEST_ID_HEADER] = request_id
@@ -69,6 +71,13 @@ class RequestContextMiddleware:
         ):
             try:
                 await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                # Here, inside the request context, so the 500 carries its request id and
+                # headers (Starlette's own last-resort handler sits outside every middleware).
+                log.error("http.unhandled", exc_info=exc)
+                if response_started:
+                    raise
+                await send_json(send_with_id, 500, _internal_error(), content_type=PROBLEM_JSON)
             finally:
                 elapsed = time.perf_counter() - started
                 route = _route_template(scope)
@@ -81,6 +90,16 @@ class RequestContextMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
+
+
+def _internal_error() -> dict[str, object]:
+    return problem(
+        status=500,
+        code="internal_error",
+        title="Internal error",
+        detail="An unexpected error occurred.",
+        request_id=context.current().request_id,
+    )
 
 
 class BodySizeLimitMiddleware:

@@ -145,7 +145,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StaleDataError, on_database)
     app.add_exception_handler(DBAPIError, on_database)
     app.add_exception_handler(OSError, on_database_unreachable)
-    app.add_exception_handler(Exception, on_unexpected)
 
 
 async def on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:

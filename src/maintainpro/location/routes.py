@@ -60,7 +60,9 @@ async def get_subtree(location_id: UUID, auth: CanRead, session: DbSession) -> l
     root = await location_service.get(session, auth, location_id)
     nodes = await repository.subtree(session, root.organization_id, root.id)
     return [
-        LocationNode.model_validate(node).model_copy(update={"depth": depth})
+        LocationNode.model_validate(
+            {**LocationRead.model_validate(node).model_dump(by_alias=False), "depth": depth}
+        )
         for node, depth in nodes
     ]
 

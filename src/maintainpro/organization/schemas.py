@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from maintainpro.core.schemas import ReadSchema, WriteSchema
 
@@ -32,4 +32,4 @@ class OrganizationUpdate(WriteSchema):
     timezone: str | None = Field(default=None, max_length=64)
     settings: dict[str, Any] | None = None
     branding: dict[str, Any] | None = None
-    feature_flags: dict[str, bool] | None = None
+    feature_flags: dict[str, StrictBool] | None = None

@@ -1,0 +1,64 @@
+"""/api/v1/organization: the caller's own organization."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.factories.identity import Tenant
+
+URL = "/api/v1/organization"
+
+
+async def test_every_role_reads_its_own_organization(
+    client: httpx.AsyncClient, acme: Tenant, globex: Tenant
+) -> None:
+    for role in acme.users:
+        response = await client.get(URL, headers=acme.headers(role))
+        assert response.status_code == 200
+        assert response.json()["id"] == str(acme.organization_id)
+    other = await client.get(URL, headers=globex.headers("technician"))
+    assert other.json()["id"] == str(globex.organization_id)
+
+
+async def test_admin_updates_settings_branding_and_flags(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    headers = acme.headers("admin")
+    etag = (await client.get(URL, headers=headers)).headers["etag"]
+    response = await client.patch(
+        URL,
+        headers={**headers, "If-Match": etag},
+        json={
+            "name": "Acme Corp",
+            "timezone": "America/Chicago",
+            "branding": {"primaryColor": "#0044aa"},
+            "featureFlags": {"beta-calendar": True},
+            "settings": {"weekStartsOn": 1},
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["name"], body["timezone"], body["version"]) == ("Acme Corp", "America/Chicago", 2)
+    assert body["branding"] == {"primaryColor": "#0044aa"}
+    assert body["featureFlags"] == {"beta-calendar": True}
+    stale = await client.patch(URL, headers={**headers, "If-Match": etag}, json={"name": "Lost"})
+    assert stale.status_code == 412
+
+
+async def test_updates_are_validated(client: httpx.AsyncClient, acme: Tenant) -> None:
+    headers = acme.headers("admin")
+    zone = await client.patch(URL, headers=headers, json={"timezone": "Nowhere/Land"})
+    assert (zone.status_code, zone.json()["errors"][0]["field"]) == (422, "timezone")
+    slug = await client.patch(URL, headers=headers, json={"slug": "new"})
+    assert slug.json()["errors"][0]["code"] == "extra_forbidden"
+    flags = await client.patch(URL, headers=headers, json={"featureFlags": {"x": "yes"}})
+    assert flags.status_code == 422
+    null = await client.patch(URL, headers=headers, json={"name": None})
+    assert null.json()["errors"][0]["field"] == "name"
+
+
+async def test_only_admins_change_the_organization(client: httpx.AsyncClient, acme: Tenant) -> None:
+    for role in ("manager", "supervisor", "technician", "requester"):
+        response = await client.patch(URL, headers=acme.headers(role), json={"name": "Mine"})
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
