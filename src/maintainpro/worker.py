@@ -6,6 +6,7 @@ import procrastinate
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import URL, make_url
 
+from maintainpro.auth.tasks import blueprint as auth_tasks
 from maintainpro.config import Settings
 from maintainpro.core.database import Role, ServerTarget, role_url
 from maintainpro.core.db import create_database
@@ -38,6 +39,7 @@ def build_job_app(target: ServerTarget, settings: Settings) -> procrastinate.App
     app = procrastinate.App(connector=connector)
     app.add_tasks_from(outbox_tasks, namespace="outbox")
     app.add_tasks_from(partition_tasks, namespace="partitions")
+    app.add_tasks_from(auth_tasks, namespace="auth")
     return app
 
 

@@ -64,3 +64,17 @@ async def clear(session: AsyncSession, key: str) -> None:
 async def hit(session: AsyncSession, key: str) -> int:
     """Counts one request in the current minute; returns the count so far."""
     return int(await session.scalar(_HIT, {"key": key}) or 0)
+
+
+async def prune(session: AsyncSession, *, older_than: timedelta) -> None:
+    """Drops counters and lockouts nobody has touched for a while (run by the worker)."""
+    cutoff = datetime.now(UTC) - older_than
+    await session.execute(
+        text("DELETE FROM rate_limit_windows WHERE window_start < :cutoff"), {"cutoff": cutoff}
+    )
+    await session.execute(
+        delete(AuthThrottle).where(
+            AuthThrottle.updated_at < cutoff,
+            (AuthThrottle.locked_until.is_(None)) | (AuthThrottle.locked_until < cutoff),
+        )
+    )
