@@ -13,11 +13,12 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from maintainpro.apikey.schemas import ApiKeyRead
 from maintainpro.auth.schemas import SessionRead
 from maintainpro.core import context
 from maintainpro.core.schemas import ReadSchema
 from maintainpro.location.schemas import LocationRead
-from maintainpro.models import Base, Location, Organization, User, UserSession
+from maintainpro.models import ApiKey, Base, Location, Organization, User, UserSession
 from maintainpro.organization.schemas import OrganizationRead
 from maintainpro.user.schemas import UserRead
 from tests.factories.identity import Tenant
@@ -27,12 +28,14 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     Location: frozenset(),
     Organization: frozenset(),
     UserSession: frozenset(),
+    ApiKey: frozenset({"digest"}),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
     Location: LocationRead,
     Organization: OrganizationRead,
     UserSession: SessionRead,
+    ApiKey: ApiKeyRead,
 }
 
 

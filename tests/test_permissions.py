@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -61,6 +62,16 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/users/{requester}", Resource.USER, Action.READ),
     Endpoint("PATCH", "/api/v1/users/{requester}", Resource.USER, Action.UPDATE, {"fullName": "Q"}),
     Endpoint("DELETE", "/api/v1/users/{requester}", Resource.USER, Action.DELETE),
+    Endpoint("GET", "/api/v1/api-keys", Resource.API_KEY, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/api-keys",
+        Resource.API_KEY,
+        Action.CREATE,
+        {"name": "k", "scopes": ["organization:read"]},
+    ),
+    Endpoint("GET", "/api/v1/api-keys/{missing}", Resource.API_KEY, Action.READ),
+    Endpoint("DELETE", "/api/v1/api-keys/{missing}", Resource.API_KEY, Action.DELETE),
 ]
 
 # Routes any signed-in user may call for themselves, or that precede signing in.
@@ -69,7 +80,10 @@ SELF_SERVICE_PREFIXES = ("/api/v1/auth/",)
 
 def _fill(endpoint: Endpoint, tenant: Tenant) -> str:
     return endpoint.path.format(
-        north=tenant.north.id, area=tenant.north_area.id, requester=tenant.users["requester"].id
+        north=tenant.north.id,
+        area=tenant.north_area.id,
+        requester=tenant.users["requester"].id,
+        missing=uuid4(),
     )
 
 

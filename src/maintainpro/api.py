@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from maintainpro.apikey.routes import router as apikey_router
+from maintainpro.audit.routes import router as audit_router
+from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.organization.routes import router as organization_router
 from maintainpro.user.routes import router as user_router
 
 router = APIRouter(prefix="/api/v1")
-for domain in (auth_router, organization_router, location_router, user_router):
+for domain in (
+    auth_router,
+    reset_router,
+    organization_router,
+    location_router,
+    user_router,
+    apikey_router,
+    audit_router,
+):
     router.include_router(domain)

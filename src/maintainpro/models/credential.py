@@ -60,6 +60,7 @@ class ApiKey(UUIDPrimaryKey, TenantOwned, Base, Audited):
     """Integration credential acting as its owner, limited to its scopes; hashed, revocable."""
 
     __tablename__ = "api_keys"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set timestamps back on flush (D10)
     __table_args__ = tenant_table_args(
         "api_keys",
         _user_fk(),

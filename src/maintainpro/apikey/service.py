@@ -1,0 +1,100 @@
+"""API keys for integrations (C2, D4): scoped, hashed, revocable.
+
+A key acts as its owner narrowed to its scopes (`auth.principal.from_api_key`); here it is
+issued, listed and revoked. Only the digest of the secret is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from maintainpro.apikey.schemas import ApiKeyCreate, ApiKeyRead
+from maintainpro.auth.deps import Authorized
+from maintainpro.auth.permissions import Action, Resource, Scope, scope_for
+from maintainpro.auth.principal import API_KEY_KIND
+from maintainpro.core import tokens
+from maintainpro.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from maintainpro.core.pagination import Page, PageQuery, decode_id_cursor, encode_cursor
+from maintainpro.models import ApiKey
+
+
+def _visible(auth: Authorized) -> Select[ApiKey]:
+    principal = auth.principal
+    query = select(ApiKey).where(ApiKey.organization_id == principal.organization_id)
+    # Anything narrower than ALL means the caller's own keys (the matrix grants OWN or ALL).
+    if auth.scope is not Scope.ALL:
+        query = query.where(ApiKey.user_id == principal.user_id)
+    return query
+
+
+async def list_keys(session: AsyncSession, auth: Authorized, query: PageQuery) -> Page[ApiKeyRead]:
+    statement = _visible(auth)
+    if query.cursor:
+        statement = statement.where(ApiKey.id > decode_id_cursor(query.cursor))
+    rows = list(await session.scalars(statement.order_by(ApiKey.id).limit(query.limit + 1)))
+    more = len(rows) > query.limit
+    return Page(
+        items=[ApiKeyRead.model_validate(row) for row in rows[: query.limit]],
+        next_cursor=encode_cursor(rows[query.limit - 1].id) if more else None,
+    )
+
+
+async def get(session: AsyncSession, auth: Authorized, key_id: UUID) -> ApiKey:
+    key = await session.scalar(_visible(auth).where(ApiKey.id == key_id))
+    if key is None:
+        raise NotFound("No such API key.")
+    return key
+
+
+def _granted(role: str, scope: str) -> bool:
+    resource, _, action = scope.partition(":")  # the schema admits only known pairs
+    return scope_for(role, Resource(resource), Action(action)) is not None
+
+
+def _check_within_role(role: str, scopes: Iterable[str]) -> None:
+    """A key can never do more than its owner's role allows."""
+    if beyond := [scope for scope in scopes if not _granted(role, scope)]:
+        message = f"Your role ({role}) does not grant: {', '.join(beyond)}."
+        raise ValidationFailed(message, [FieldError("scopes", message, "exceeds_role")])
+
+
+def _check_expiry(expires_at: datetime | None) -> None:
+    if expires_at is not None and expires_at <= datetime.now(UTC):
+        message = "The expiry must be in the future."
+        raise ValidationFailed(message, [FieldError("expiresAt", message, "in_past")])
+
+
+async def create(session: AsyncSession, auth: Authorized, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+    """The new key and its full token; the token exists only in this return value."""
+    principal = auth.principal
+    if principal.api_key_id is not None:
+        # Otherwise a leaked key could mint fresh keys that outlive its revocation.
+        raise PermissionDenied("An API key cannot create API keys; sign in as a user.")
+    _check_within_role(principal.role, data.scopes)
+    _check_expiry(data.expires_at)
+    token = tokens.issue(API_KEY_KIND, principal.organization_id)
+    key = ApiKey(
+        organization_id=principal.organization_id,
+        user_id=principal.user_id,
+        name=data.name,
+        digest=token.digest,
+        scopes=data.scopes,
+        expires_at=data.expires_at,
+    )
+    session.add(key)
+    await session.flush()
+    return key, str(token)
+
+
+async def revoke(session: AsyncSession, auth: Authorized, key_id: UUID) -> ApiKey:
+    """Idempotent: revoking a revoked key keeps the first revocation time."""
+    key = await get(session, auth, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+        await session.flush()
+    return key
