@@ -14,11 +14,12 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.apikey.schemas import ApiKeyRead
+from maintainpro.audit.schemas import ActivityLogRead
 from maintainpro.auth.schemas import SessionRead
 from maintainpro.core import context
 from maintainpro.core.schemas import ReadSchema
 from maintainpro.location.schemas import LocationRead
-from maintainpro.models import ApiKey, Base, Location, Organization, User, UserSession
+from maintainpro.models import ActivityLog, ApiKey, Base, Location, Organization, User, UserSession
 from maintainpro.organization.schemas import OrganizationRead
 from maintainpro.user.schemas import UserRead
 from tests.factories.identity import Tenant
@@ -29,6 +30,7 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     Organization: frozenset(),
     UserSession: frozenset(),
     ApiKey: frozenset({"digest"}),
+    ActivityLog: frozenset(),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -36,6 +38,7 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     Organization: OrganizationRead,
     UserSession: SessionRead,
     ApiKey: ApiKeyRead,
+    ActivityLog: ActivityLogRead,
 }
 
 

@@ -72,6 +72,8 @@ ENDPOINTS = [
     ),
     Endpoint("GET", "/api/v1/api-keys/{missing}", Resource.API_KEY, Action.READ),
     Endpoint("DELETE", "/api/v1/api-keys/{missing}", Resource.API_KEY, Action.DELETE),
+    Endpoint("GET", "/api/v1/activity-logs", Resource.ACTIVITY_LOG, Action.READ),
+    Endpoint("GET", "/api/v1/activity-logs/export", Resource.ACTIVITY_LOG, Action.READ),
 ]
 
 # Routes any signed-in user may call for themselves, or that precede signing in.

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+from ipaddress import IPv4Address, IPv6Address
+from typing import Literal, Self
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, JsonValue, model_validator
+
+from maintainpro.core.pagination import PageQuery
+from maintainpro.core.schemas import QuerySchema, ReadSchema
+
+AuditAction = Literal["insert", "update", "delete", "soft_delete", "restore"]
+
+
+class ActivityLogCriteria(QuerySchema):
+    entity_type: str | None = Field(default=None, max_length=64)
+    entity_id: UUID | None = None
+    actor_id: UUID | None = None
+    action: AuditAction | None = None
+    since: AwareDatetime | None = Field(default=None, alias="from")
+    until: AwareDatetime | None = Field(default=None, alias="to")
+
+    @model_validator(mode="after")
+    def _range(self) -> Self:
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise ValueError("`from` must be before `to`")
+        return self
+
+
+class ActivityLogFilter(ActivityLogCriteria, PageQuery):
+    pass
+
+
+class ActivityLogExport(ActivityLogCriteria):
+    format: Literal["csv", "json"] = "json"
+
+
+class ActivityLogRead(ReadSchema):
+    id: UUID
+    occurred_at: datetime
+    organization_id: UUID
+    actor_id: UUID | None
+    request_id: str | None
+    client_ip: IPv4Address | IPv6Address | None
+    entity_type: str
+    entity_id: UUID
+    action: str
+    before: dict[str, JsonValue] | None
+    after: dict[str, JsonValue] | None
