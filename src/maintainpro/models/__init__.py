@@ -1,6 +1,7 @@
 """Every ORM table; Alembic imports this package as its single source of metadata."""
 
 from maintainpro.models.activity_log import ActivityLog
+from maintainpro.models.asset import Asset
 from maintainpro.models.base import Base
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
 from maintainpro.models.location import Location
@@ -9,12 +10,15 @@ from maintainpro.models.outbox import OutboxEvent
 from maintainpro.models.session import RefreshToken, UserSession
 from maintainpro.models.throttle import AuthThrottle, RateLimitWindow
 from maintainpro.models.user import GrantableRole, User, UserSite
+from maintainpro.models.vendor import Contractor, Vendor
 
 __all__ = [
     "ActivityLog",
     "ApiKey",
+    "Asset",
     "AuthThrottle",
     "Base",
+    "Contractor",
     "GrantableRole",
     "Location",
     "MfaBackupCode",
@@ -26,4 +30,5 @@ __all__ = [
     "User",
     "UserSession",
     "UserSite",
+    "Vendor",
 ]
