@@ -14,12 +14,22 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.apikey.schemas import ApiKeyRead
+from maintainpro.asset.schemas import AssetRead
 from maintainpro.audit.schemas import ActivityLogRead
 from maintainpro.auth.schemas import SessionRead
 from maintainpro.core import context
 from maintainpro.core.schemas import ReadSchema
 from maintainpro.location.schemas import LocationRead
-from maintainpro.models import ActivityLog, ApiKey, Base, Location, Organization, User, UserSession
+from maintainpro.models import (
+    ActivityLog,
+    ApiKey,
+    Asset,
+    Base,
+    Location,
+    Organization,
+    User,
+    UserSession,
+)
 from maintainpro.organization.schemas import OrganizationRead
 from maintainpro.user.schemas import UserRead
 from tests.factories.identity import Tenant
@@ -31,6 +41,7 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     UserSession: frozenset(),
     ApiKey: frozenset({"digest"}),
     ActivityLog: frozenset(),
+    Asset: frozenset({"search_vector"}),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -39,6 +50,7 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     UserSession: SessionRead,
     ApiKey: ApiKeyRead,
     ActivityLog: ActivityLogRead,
+    Asset: AssetRead,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from maintainpro.apikey.routes import router as apikey_router
+from maintainpro.asset.routes import router as asset_router
 from maintainpro.audit.routes import router as audit_router
 from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
@@ -21,5 +22,6 @@ for domain in (
     user_router,
     apikey_router,
     audit_router,
+    asset_router,
 ):
     router.include_router(domain)

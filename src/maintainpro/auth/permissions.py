@@ -23,6 +23,7 @@ class Resource(StrEnum):
     USER = "user"
     ACTIVITY_LOG = "activity_log"
     API_KEY = "api_key"
+    ASSET = "asset"
 
 
 class Action(StrEnum):
@@ -44,6 +45,7 @@ def _all(*actions: Action, scope: Scope = Scope.ALL) -> dict[Action, Scope]:
 MATRIX: dict[str, Grants] = {
     "admin": {resource: _all(*_CRUD) for resource in Resource},
     "manager": {
+        Resource.ASSET: _all(*_CRUD),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(*_CRUD),
         Resource.USER: _all(*_CRUD),
@@ -51,17 +53,20 @@ MATRIX: dict[str, Grants] = {
         Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
     },
     "supervisor": {
+        Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
         Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
     },
     "technician": {
+        Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
     },
     "inventory_clerk": {
+        Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
@@ -73,6 +78,7 @@ MATRIX: dict[str, Grants] = {
         Resource.USER: _all(Action.READ, scope=Scope.OWN),
     },
     "requester": {
+        Resource.ASSET: _all(Action.READ),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ),
         Resource.USER: _all(Action.READ, scope=Scope.OWN),

@@ -1,0 +1,170 @@
+"""/api/v1/assets: equipment, its hierarchy, search, nearby and printable labels."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated
+from uuid import UUID
+
+import segno
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from maintainpro.asset import listing, repository
+from maintainpro.asset import service as asset_service
+from maintainpro.asset.schemas import (
+    AssetCreate,
+    AssetFilter,
+    AssetNearby,
+    AssetNode,
+    AssetRead,
+    AssetRollup,
+    AssetUpdate,
+    DeleteQuery,
+    LabelQuery,
+    NearbyQuery,
+)
+from maintainpro.audit import service as audit_service
+from maintainpro.audit.schemas import ActivityLogFilter, ActivityLogRead
+from maintainpro.auth.deps import Authorized, permission
+from maintainpro.auth.permissions import Action, Resource
+from maintainpro.core.deps import DbSession
+from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.pagination import Page, PageQuery
+from maintainpro.models import Asset
+
+router = APIRouter(prefix="/assets", tags=["assets"])
+
+CanRead = Annotated[Authorized, Depends(permission(Resource.ASSET, Action.READ))]
+CanCreate = Annotated[Authorized, Depends(permission(Resource.ASSET, Action.CREATE))]
+CanUpdate = Annotated[Authorized, Depends(permission(Resource.ASSET, Action.UPDATE))]
+CanDelete = Annotated[Authorized, Depends(permission(Resource.ASSET, Action.DELETE))]
+
+
+def _read(asset: Asset) -> AssetRead:
+    return AssetRead.model_validate(asset)
+
+
+def _with(asset: Asset, **extra: object) -> dict[str, object]:
+    return {**_read(asset).model_dump(by_alias=False), **extra}
+
+
+@router.get("")
+async def list_assets(
+    auth: CanRead, session: DbSession, query: Annotated[AssetFilter, Query()]
+) -> Page[AssetRead]:
+    return await listing.list_assets(session, auth, query)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_asset(
+    body: AssetCreate, auth: CanCreate, session: DbSession, response: Response
+) -> AssetRead:
+    asset = await asset_service.create(session, auth, body)
+    set_etag(response, asset.version)
+    return _read(asset)
+
+
+@router.get("/nearby")
+async def nearby_assets(
+    auth: CanRead, session: DbSession, query: Annotated[NearbyQuery, Query()]
+) -> dict[str, list[AssetNearby]]:
+    found = await repository.nearby(session, query.lat, query.lng, query.radius_m, query.limit)
+    distances = dict(found)
+    rows = {
+        a.id: a
+        for a in await session.scalars(
+            repository.visible(auth).where(Asset.id.in_(list(distances)))
+        )
+    }
+    items = [
+        AssetNearby.model_validate(_with(rows[asset_id], distance_m=round(distance, 2)))
+        for asset_id, distance in found
+        if asset_id in rows
+    ]
+    return {"items": items}
+
+
+@router.get("/{asset_id}")
+async def get_asset(
+    asset_id: UUID, auth: CanRead, session: DbSession, response: Response
+) -> AssetRead:
+    asset = await asset_service.get(session, auth, asset_id)
+    set_etag(response, asset.version)
+    return _read(asset)
+
+
+@router.get("/{asset_id}/children")
+async def get_children(asset_id: UUID, auth: CanRead, session: DbSession) -> list[AssetRead]:
+    parent = await asset_service.get(session, auth, asset_id)
+    rows = await session.scalars(
+        repository.visible(auth).where(Asset.parent_id == parent.id).order_by(Asset.code)
+    )
+    return [_read(row) for row in rows]
+
+
+@router.get("/{asset_id}/ancestors")
+async def get_ancestors(asset_id: UUID, auth: CanRead, session: DbSession) -> list[AssetRead]:
+    asset = await asset_service.get(session, auth, asset_id)
+    return [
+        _read(row) for row in await repository.ancestors(session, asset.organization_id, asset.id)
+    ]
+
+
+@router.get("/{asset_id}/subtree")
+async def get_subtree(asset_id: UUID, auth: CanRead, session: DbSession) -> list[AssetNode]:
+    root = await asset_service.get(session, auth, asset_id)
+    nodes = await repository.subtree(session, root.organization_id, root.id)
+    return [AssetNode.model_validate(_with(node, depth=depth)) for node, depth in nodes]
+
+
+@router.get("/{asset_id}/rollup")
+async def get_rollup(asset_id: UUID, auth: CanRead, session: DbSession) -> AssetRollup:
+    return await asset_service.rollup(session, auth, asset_id)
+
+
+@router.get("/{asset_id}/history")
+async def get_history(
+    asset_id: UUID, auth: CanRead, session: DbSession, query: Annotated[PageQuery, Query()]
+) -> Page[ActivityLogRead]:
+    """The asset's audit trail, newest first (work orders and downtime join it later)."""
+    asset = await asset_service.get(session, auth, asset_id)
+    criteria = ActivityLogFilter(
+        entityType="assets", entityId=asset.id, cursor=query.cursor, limit=query.limit
+    )
+    return await audit_service.list_entries(session, asset.organization_id, criteria)
+
+
+@router.get("/{asset_id}/label", response_class=Response)
+async def get_label(
+    asset_id: UUID, auth: CanRead, session: DbSession, query: Annotated[LabelQuery, Query()]
+) -> Response:
+    """A QR code of the asset's label code, for printing."""
+    asset = await asset_service.get(session, auth, asset_id)
+    image = io.BytesIO()
+    segno.make(asset.label_code, error="m").save(image, kind=query.format, scale=8, border=2)
+    media = "image/png" if query.format == "png" else "image/svg+xml"
+    return Response(image.getvalue(), media_type=media)
+
+
+@router.patch("/{asset_id}")
+async def update_asset(
+    asset_id: UUID,
+    body: AssetUpdate,
+    auth: CanUpdate,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AssetRead:
+    asset = await asset_service.update_asset(
+        session, auth, asset_id, body, version=expected_version(if_match)
+    )
+    set_etag(response, asset.version)
+    return _read(asset)
+
+
+@router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_asset(
+    asset_id: UUID, auth: CanDelete, session: DbSession, query: Annotated[DeleteQuery, Query()]
+) -> Response:
+    await asset_service.delete(session, auth, asset_id, children=query.children)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,172 @@
+"""Assets (C4): codes unique per organization, a hierarchy of any depth, site scoping."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic.alias_generators import to_camel
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from maintainpro.asset import repository
+from maintainpro.asset.schemas import AssetCreate, AssetRollup, AssetUpdate
+from maintainpro.auth.deps import Authorized
+from maintainpro.auth.permissions import Scope
+from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from maintainpro.core.etag import check_version
+from maintainpro.location import service as location_service
+from maintainpro.models import Asset
+
+REQUIRED = frozenset({"code", "name", "status", "criticality", "specifications"})
+
+
+def _invalid(field: str, message: str, code: str = "invalid") -> ValidationFailed:
+    return ValidationFailed(message, [FieldError(field, message, code)])
+
+
+async def get(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset:
+    asset = await session.scalar(repository.visible(auth).where(Asset.id == asset_id))
+    if asset is None:
+        raise NotFound("No such asset.")
+    return asset
+
+
+async def _reference(session: AsyncSession, auth: Authorized, field: str, asset_id: UUID) -> Asset:
+    try:
+        return await get(session, auth, asset_id)
+    except NotFound as exc:
+        raise _invalid(field, "The parent asset does not exist.") from exc
+
+
+async def _site_of(session: AsyncSession, auth: Authorized, asset: Asset) -> UUID | None:
+    """An asset belongs to the site of its location, else to its parent's site."""
+    if asset.location_id is not None:
+        try:
+            location = await location_service.get(session, auth, asset.location_id)
+        except NotFound as exc:
+            raise _invalid("locationId", "The location does not exist.") from exc
+        return location.site_id
+    if asset.parent_id is not None:
+        return (await _reference(session, auth, "parentId", asset.parent_id)).site_id
+    return None
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        message = "A live asset already uses this code or label code."
+        raise Conflict(message, [FieldError("code", message, "duplicate")]) from exc
+
+
+async def create(session: AsyncSession, auth: Authorized, data: AssetCreate) -> Asset:
+    values = data.model_dump()
+    values["label_code"] = values["label_code"] or data.code
+    asset = Asset(organization_id=auth.principal.organization_id, **values)
+    if data.parent_id is not None:
+        await _reference(session, auth, "parentId", data.parent_id)
+    asset.site_id = await _site_of(session, auth, asset)
+    _check_site_scope(auth, asset)
+    session.add(asset)
+    await _flush(session)
+    return asset
+
+
+def _check_site_scope(auth: Authorized, asset: Asset) -> None:
+    """Site-bound creators and editors keep assets inside their own sites."""
+    if auth.scope is Scope.SITE and asset.site_id not in auth.principal.site_ids:
+        raise _invalid("locationId", "Choose a location in one of your sites.", "outside_scope")
+
+
+async def update_asset(
+    session: AsyncSession,
+    auth: Authorized,
+    asset_id: UUID,
+    data: AssetUpdate,
+    *,
+    version: int | None,
+) -> Asset:
+    asset = await get(session, auth, asset_id)
+    check_version(version, asset.version, what="asset")
+    changes = data.model_dump(exclude_unset=True)
+    for name in REQUIRED & changes.keys():
+        if changes[name] is None:
+            raise _invalid(to_camel(name), "Cannot be null.", "null")
+    if changes.get("parent_id") is not None and changes["parent_id"] != asset.parent_id:
+        await _check_no_cycle(session, auth, asset, changes["parent_id"])
+    if "label_code" in changes and changes["label_code"] is None:
+        changes["label_code"] = changes.get("code") or asset.code
+    for name, value in changes.items():
+        setattr(asset, name, value)
+    if {"location_id", "parent_id"} & changes.keys():
+        asset.site_id = await _site_of(session, auth, asset)
+        _check_site_scope(auth, asset)
+    await _flush(session)
+    return asset
+
+
+async def _check_no_cycle(
+    session: AsyncSession, auth: Authorized, asset: Asset, parent_id: UUID
+) -> None:
+    await _reference(session, auth, "parentId", parent_id)
+    below = {
+        node.id for node, _ in await repository.subtree(session, asset.organization_id, asset.id)
+    }
+    if parent_id in below:
+        message = "An asset cannot be placed below itself or one of its descendants."
+        raise Conflict(message, [FieldError("parentId", message, "cycle")])
+
+
+async def delete(
+    session: AsyncSession,
+    auth: Authorized,
+    asset_id: UUID,
+    *,
+    children: Literal["refuse", "detach", "delete"],
+) -> None:
+    """Soft delete. Live children block it unless the caller says to detach them (they become
+    roots) or to delete the whole subtree."""
+    asset = await get(session, auth, asset_id)
+    now = datetime.now(UTC)
+    org = asset.organization_id
+    if await repository.live_children(session, org, asset.id):
+        if children == "refuse":
+            raise Conflict(
+                "The asset has live child assets; pass children=detach or children=delete.",
+                [FieldError("children", "Say how to handle the child assets.", "has_children")],
+            )
+        if children == "detach":
+            await session.execute(
+                update(Asset)
+                .where(
+                    Asset.organization_id == org,
+                    Asset.parent_id == asset.id,
+                    Asset.deleted_at.is_(None),
+                )
+                .values(parent_id=None)
+            )
+        else:
+            ids = [node.id for node, _ in await repository.subtree(session, org, asset.id)]
+            await session.execute(
+                update(Asset)
+                .where(Asset.organization_id == org, Asset.id.in_(ids))
+                .values(deleted_at=now)
+            )
+    asset.deleted_at = now
+    await session.flush()
+
+
+async def rollup(session: AsyncSession, auth: Authorized, asset_id: UUID) -> AssetRollup:
+    """Counts over the asset and everything below it (work and downtime join later)."""
+    root = await get(session, auth, asset_id)
+    nodes = [node for node, _ in await repository.subtree(session, root.organization_id, root.id)]
+    return AssetRollup(
+        asset_id=root.id,
+        assets=len(nodes),
+        by_status=dict(Counter(node.status for node in nodes)),
+        by_criticality=dict(Counter(node.criticality for node in nodes)),
+    )
