@@ -178,6 +178,7 @@ async def test_a_stale_empty_tenant_setting_reads_as_no_tenant(conn: AsyncConnec
 CROSS_TENANT_FUNCTIONS = {
     "organizations_with_pending_outbox",
     "ensure_monthly_partitions",
+    "ensure_partition_for",
     "auth_resolve_login",
 }
 

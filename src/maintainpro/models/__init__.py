@@ -5,6 +5,7 @@ from maintainpro.models.asset import Asset
 from maintainpro.models.base import Base
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
 from maintainpro.models.location import Location
+from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
 from maintainpro.models.organization import Organization
 from maintainpro.models.outbox import OutboxEvent
 from maintainpro.models.session import RefreshToken, UserSession
@@ -19,8 +20,11 @@ __all__ = [
     "AuthThrottle",
     "Base",
     "Contractor",
+    "DowntimeEvent",
     "GrantableRole",
     "Location",
+    "Meter",
+    "MeterReading",
     "MfaBackupCode",
     "Organization",
     "OutboxEvent",

@@ -15,7 +15,7 @@ from maintainpro.core.logging import get_logger
 
 log = get_logger(__name__)
 
-MONTHLY = ("activity_logs",)
+MONTHLY = ("activity_logs", "meter_readings")
 MONTHS_BACK = 1  # a row stamped just before midnight UTC of the 1st still has a home
 
 
