@@ -20,12 +20,15 @@ from maintainpro.auth.schemas import SessionRead
 from maintainpro.core import context
 from maintainpro.core.schemas import ReadSchema
 from maintainpro.location.schemas import LocationRead
+from maintainpro.meter.schemas import MeterRead, ReadingRead
 from maintainpro.models import (
     ActivityLog,
     ApiKey,
     Asset,
     Base,
     Location,
+    Meter,
+    MeterReading,
     Organization,
     User,
     UserSession,
@@ -42,6 +45,8 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     ApiKey: frozenset({"digest"}),
     ActivityLog: frozenset(),
     Asset: frozenset({"search_vector"}),
+    Meter: frozenset(),
+    MeterReading: frozenset(),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -51,6 +56,8 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     ApiKey: ApiKeyRead,
     ActivityLog: ActivityLogRead,
     Asset: AssetRead,
+    Meter: MeterRead,
+    MeterReading: ReadingRead,
 }
 
 

@@ -29,8 +29,15 @@ class Endpoint:
             self.path.replace("{north}", "{location_id}")
             .replace("{area}", "{location_id}")
             .replace("{requester}", "{user_id}")
-            .replace("{missing}", "{key_id}" if "/api-keys/" in self.path else "{asset_id}")
+            .replace("{missing}", self._missing_name)
         )
+
+    @property
+    def _missing_name(self) -> str:
+        for prefix, name in (("/api-keys/", "{key_id}"), ("/meters/", "{meter_id}")):
+            if prefix in self.path:
+                return name
+        return "{asset_id}"
 
 
 ENDPOINTS = [
@@ -84,6 +91,51 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/assets/{missing}/label", Resource.ASSET, Action.READ),
     Endpoint("PATCH", "/api/v1/assets/{missing}", Resource.ASSET, Action.UPDATE, {"name": "n"}),
     Endpoint("DELETE", "/api/v1/assets/{missing}", Resource.ASSET, Action.DELETE),
+    Endpoint("GET", "/api/v1/meters", Resource.ASSET, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/meters",
+        Resource.ASSET,
+        Action.UPDATE,
+        {
+            "assetId": "00000000-0000-7000-8000-000000000000",
+            "name": "m",
+            "unit": "h",
+            "kind": "gauge",
+        },
+    ),
+    Endpoint("GET", "/api/v1/meters/{missing}", Resource.ASSET, Action.READ),
+    Endpoint("PATCH", "/api/v1/meters/{missing}", Resource.ASSET, Action.UPDATE, {"name": "n"}),
+    Endpoint("DELETE", "/api/v1/meters/{missing}", Resource.ASSET, Action.UPDATE),
+    Endpoint(
+        "POST",
+        "/api/v1/meters/{missing}/readings",
+        Resource.METER_READING,
+        Action.CREATE,
+        {"value": 1, "measuredAt": "2026-01-01T00:00:00Z"},
+    ),
+    Endpoint("GET", "/api/v1/meters/{missing}/readings", Resource.METER_READING, Action.READ),
+    Endpoint(
+        "GET",
+        "/api/v1/meters/{missing}/readings/series?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z",
+        Resource.METER_READING,
+        Action.READ,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/meter-readings/bulk",
+        Resource.METER_READING,
+        Action.CREATE,
+        {
+            "readings": [
+                {
+                    "meterId": "00000000-0000-7000-8000-000000000000",
+                    "value": 1,
+                    "measuredAt": "2026-01-01T00:00:00Z",
+                }
+            ]
+        },
+    ),
     Endpoint("GET", "/api/v1/activity-logs", Resource.ACTIVITY_LOG, Action.READ),
     Endpoint("GET", "/api/v1/activity-logs/export", Resource.ACTIVITY_LOG, Action.READ),
 ]

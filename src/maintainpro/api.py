@@ -10,6 +10,7 @@ from maintainpro.audit.routes import router as audit_router
 from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
 from maintainpro.location.routes import router as location_router
+from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
 from maintainpro.user.routes import router as user_router
 
@@ -23,5 +24,6 @@ for domain in (
     apikey_router,
     audit_router,
     asset_router,
+    meter_router,
 ):
     router.include_router(domain)

@@ -24,6 +24,7 @@ class Resource(StrEnum):
     ACTIVITY_LOG = "activity_log"
     API_KEY = "api_key"
     ASSET = "asset"
+    METER_READING = "meter_reading"
 
 
 class Action(StrEnum):
@@ -46,6 +47,7 @@ MATRIX: dict[str, Grants] = {
     "admin": {resource: _all(*_CRUD) for resource in Resource},
     "manager": {
         Resource.ASSET: _all(*_CRUD),
+        Resource.METER_READING: _all(Action.READ, Action.CREATE),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(*_CRUD),
         Resource.USER: _all(*_CRUD),
@@ -54,6 +56,7 @@ MATRIX: dict[str, Grants] = {
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
+        Resource.METER_READING: _all(Action.READ, Action.CREATE, scope=Scope.SITE),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
@@ -61,12 +64,14 @@ MATRIX: dict[str, Grants] = {
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
+        Resource.METER_READING: _all(Action.READ, Action.CREATE, scope=Scope.SITE),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
+        Resource.METER_READING: _all(Action.READ, scope=Scope.SITE),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),

@@ -1,0 +1,79 @@
+"""Reading queries: newest first with keyset cursors, and bucket aggregates for charts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import func, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from maintainpro.core.errors import FieldError, ValidationFailed
+from maintainpro.core.pagination import Page, decode_cursor, encode_cursor
+from maintainpro.meter.schemas import BUCKETS, ReadingFilter, ReadingRead, SeriesPoint, SeriesQuery
+from maintainpro.models import Meter, MeterReading
+
+EPOCH = datetime.fromisoformat("2000-01-03T00:00:00+00:00")  # a Monday: weekly buckets align
+
+
+async def page(session: AsyncSession, meter: Meter, query: ReadingFilter) -> Page[ReadingRead]:
+    statement = select(MeterReading).where(
+        MeterReading.organization_id == meter.organization_id, MeterReading.meter_id == meter.id
+    )
+    if query.since is not None:
+        statement = statement.where(MeterReading.measured_at >= query.since)
+    if query.until is not None:
+        statement = statement.where(MeterReading.measured_at < query.until)
+    if query.cursor:
+        at, reading_id = decode_cursor(query.cursor, parts=2)
+        try:
+            position = (datetime.fromisoformat(at), UUID(reading_id))
+        except ValueError as exc:
+            raise ValidationFailed(
+                "Malformed cursor.", [FieldError("cursor", "Malformed cursor.", "invalid")]
+            ) from exc
+        statement = statement.where(tuple_(MeterReading.measured_at, MeterReading.id) < position)
+    rows = list(
+        await session.scalars(
+            statement.order_by(MeterReading.measured_at.desc(), MeterReading.id.desc()).limit(
+                query.limit + 1
+            )
+        )
+    )
+    shown = rows[: query.limit]
+    last = shown[-1] if len(rows) > query.limit else None
+    return Page(
+        items=[ReadingRead.model_validate(row) for row in shown],
+        next_cursor=encode_cursor(last.measured_at.isoformat(), last.id) if last else None,
+    )
+
+
+async def series(session: AsyncSession, meter: Meter, query: SeriesQuery) -> list[SeriesPoint]:
+    bucket = func.date_bin(
+        text(f"interval '{int(BUCKETS[query.bucket].total_seconds())} seconds'"),
+        MeterReading.measured_at,
+        EPOCH,
+    )
+    rows = await session.execute(
+        select(
+            bucket.label("bucket_start"),
+            func.count(),
+            func.avg(MeterReading.value),
+            func.min(MeterReading.value),
+            func.max(MeterReading.value),
+        )
+        .where(
+            MeterReading.organization_id == meter.organization_id,
+            MeterReading.meter_id == meter.id,
+            MeterReading.measured_at >= query.since,
+            MeterReading.measured_at < query.until,
+        )
+        .group_by(bucket)
+        .order_by(bucket)
+    )
+    return [
+        SeriesPoint(
+            bucket_start=start, count=count, avg=float(avg), min=float(low), max=float(high)
+        )
+        for start, count, avg, low, high in rows
+    ]

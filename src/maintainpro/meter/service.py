@@ -1,0 +1,104 @@
+"""Meters on assets (C4). A meter is visible where its asset is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from maintainpro.asset import repository as asset_repository
+from maintainpro.asset import service as asset_service
+from maintainpro.auth.deps import Authorized
+from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from maintainpro.core.etag import check_version
+from maintainpro.core.pagination import Page, decode_id_cursor, encode_cursor
+from maintainpro.meter.schemas import MeterCreate, MeterFilter, MeterRead, MeterUpdate
+from maintainpro.models import Asset, Meter
+
+DUPLICATE = "The asset already has a live meter with this name."
+
+
+def visible(auth: Authorized) -> Select[Meter]:
+    assets = asset_repository.visible(auth).with_only_columns(Asset.id)
+    return select(Meter).where(
+        Meter.organization_id == auth.principal.organization_id,
+        Meter.deleted_at.is_(None),
+        Meter.asset_id.in_(assets),
+    )
+
+
+async def get(session: AsyncSession, auth: Authorized, meter_id: UUID) -> Meter:
+    meter = await session.scalar(visible(auth).where(Meter.id == meter_id))
+    if meter is None:
+        raise NotFound("No such meter.")
+    return meter
+
+
+async def list_meters(
+    session: AsyncSession, auth: Authorized, query: MeterFilter
+) -> Page[MeterRead]:
+    statement = visible(auth)
+    if query.asset_id is not None:
+        statement = statement.where(Meter.asset_id == query.asset_id)
+    if query.cursor:
+        statement = statement.where(Meter.id > decode_id_cursor(query.cursor))
+    rows = list(await session.scalars(statement.order_by(Meter.id).limit(query.limit + 1)))
+    more = len(rows) > query.limit
+    return Page(
+        items=[MeterRead.model_validate(row) for row in rows[: query.limit]],
+        next_cursor=encode_cursor(rows[query.limit - 1].id) if more else None,
+    )
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(DUPLICATE, [FieldError("name", DUPLICATE, "duplicate")]) from exc
+
+
+async def create(session: AsyncSession, auth: Authorized, data: MeterCreate) -> Meter:
+    try:
+        asset = await asset_service.get(session, auth, data.asset_id)
+    except NotFound as exc:
+        raise ValidationFailed(
+            "The asset does not exist.", [FieldError("assetId", "Unknown asset.", "unknown")]
+        ) from exc
+    if data.rollover_value is not None and data.kind != "counter":
+        raise ValidationFailed(
+            "Only counters roll over.",
+            [FieldError("rolloverValue", "Only counters roll over.", "invalid")],
+        )
+    meter = Meter(organization_id=asset.organization_id, **data.model_dump())
+    session.add(meter)
+    await _flush(session)
+    return meter
+
+
+async def update(
+    session: AsyncSession,
+    auth: Authorized,
+    meter_id: UUID,
+    data: MeterUpdate,
+    *,
+    version: int | None,
+) -> Meter:
+    meter = await get(session, auth, meter_id)
+    check_version(version, meter.version, what="meter")
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is None and name != "rollover_value":
+            raise ValidationFailed(
+                "A value is required.", [FieldError(name, "Cannot be null.", "null")]
+            )
+        setattr(meter, name, value)
+    await _flush(session)
+    return meter
+
+
+async def delete(session: AsyncSession, auth: Authorized, meter_id: UUID) -> None:
+    meter = await get(session, auth, meter_id)
+    meter.deleted_at = datetime.now(UTC)
+    await session.flush()
