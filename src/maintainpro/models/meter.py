@@ -46,8 +46,12 @@ class Meter(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
         CheckConstraint(f"kind IN {METER_KINDS}", name="kind"),
         CheckConstraint("rollover_value IS NULL OR rollover_value > 0", name="rollover_positive"),
         Index(
-            "uq_meters_organization_id_asset_id_name_live", "organization_id", "asset_id", "name",
-            unique=True, postgresql_where=text("deleted_at IS NULL"),
+            "uq_meters_organization_id_asset_id_name_live",
+            "organization_id",
+            "asset_id",
+            "name",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
         ),
     )
 
@@ -66,13 +70,19 @@ class MeterReading(Base):
     __table_args__ = (
         PrimaryKeyConstraint("id", "measured_at", name="pk_meter_readings"),
         ForeignKeyConstraint(
-            ["organization_id", "meter_id"], ["meters.organization_id", "meters.id"],
+            ["organization_id", "meter_id"],
+            ["meters.organization_id", "meters.id"],
             ondelete="CASCADE",
         ),
         CheckConstraint(f"reset IS NULL OR reset IN {RESETS}", name="reset"),
         Index(
-            "uq_meter_readings_reading", "organization_id", "meter_id", "measured_at", "source",
-            unique=True, postgresql_nulls_not_distinct=True,
+            "uq_meter_readings_reading",
+            "organization_id",
+            "meter_id",
+            "measured_at",
+            "source",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
         ),
         {"postgresql_partition_by": "RANGE (measured_at)"},
     )
@@ -97,11 +107,15 @@ class DowntimeEvent(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Ver
         CheckConstraint("kind IN ('planned', 'unplanned')", name="kind"),
         CheckConstraint("ended_at IS NULL OR ended_at > started_at", name="ends_after_start"),
         Index(
-            "ix_downtime_events_organization_id_asset_id_started_at", "organization_id",
-            "asset_id", "started_at",
+            "ix_downtime_events_organization_id_asset_id_started_at",
+            "organization_id",
+            "asset_id",
+            "started_at",
         ),
         Index(
-            "ix_downtime_events_organization_id_open", "organization_id", "asset_id",
+            "ix_downtime_events_organization_id_open",
+            "organization_id",
+            "asset_id",
             postgresql_where=text("ended_at IS NULL AND deleted_at IS NULL"),
         ),
     )
