@@ -17,6 +17,7 @@ from uuid_utils.compat import uuid7
 from maintainpro.auth import passwords
 from maintainpro.config import DemoSettings
 from maintainpro.core import context
+from maintainpro.demo.plant import seed_plant
 from maintainpro.models import Location, Organization, User, UserSite
 from maintainpro.organization import service as organization_service
 
@@ -91,6 +92,7 @@ async def seed(session: AsyncSession, demo: DemoSettings, progress: Progress) ->
     with context.scoped(organization_id=organization.id):
         places = await _seed_locations(session, organization.id, progress)
         await _seed_users(session, organization.id, places, demo, progress)
+        await seed_plant(session, organization.id, places, progress)
     return organization.id
 
 
