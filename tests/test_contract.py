@@ -19,6 +19,7 @@ from maintainpro.audit.schemas import ActivityLogRead
 from maintainpro.auth.schemas import SessionRead
 from maintainpro.core import context
 from maintainpro.core.schemas import ReadSchema
+from maintainpro.downtime.schemas import DowntimeRead
 from maintainpro.location.schemas import LocationRead
 from maintainpro.meter.schemas import MeterRead, ReadingRead
 from maintainpro.models import (
@@ -26,6 +27,7 @@ from maintainpro.models import (
     ApiKey,
     Asset,
     Base,
+    DowntimeEvent,
     Location,
     Meter,
     MeterReading,
@@ -47,6 +49,7 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     Asset: frozenset({"search_vector"}),
     Meter: frozenset(),
     MeterReading: frozenset(),
+    DowntimeEvent: frozenset(),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -58,6 +61,7 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     Asset: AssetRead,
     Meter: MeterRead,
     MeterReading: ReadingRead,
+    DowntimeEvent: DowntimeRead,
 }
 
 

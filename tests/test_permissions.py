@@ -34,7 +34,11 @@ class Endpoint:
 
     @property
     def _missing_name(self) -> str:
-        for prefix, name in (("/api-keys/", "{key_id}"), ("/meters/", "{meter_id}")):
+        for prefix, name in (
+            ("/api-keys/", "{key_id}"),
+            ("/meters/", "{meter_id}"),
+            ("/downtime/", "{event_id}"),
+        ):
             if prefix in self.path:
                 return name
         return "{asset_id}"
@@ -136,6 +140,23 @@ ENDPOINTS = [
             ]
         },
     ),
+    Endpoint("GET", "/api/v1/assets/{missing}/downtime", Resource.ASSET, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/assets/{missing}/downtime",
+        Resource.ASSET,
+        Action.UPDATE,
+        {"startedAt": "2026-01-01T00:00:00Z", "kind": "planned"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/assets/{missing}/availability?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z",
+        Resource.ASSET,
+        Action.READ,
+    ),
+    Endpoint("GET", "/api/v1/downtime/{missing}", Resource.ASSET, Action.READ),
+    Endpoint("PATCH", "/api/v1/downtime/{missing}", Resource.ASSET, Action.UPDATE, {"notes": "n"}),
+    Endpoint("DELETE", "/api/v1/downtime/{missing}", Resource.ASSET, Action.UPDATE),
     Endpoint("GET", "/api/v1/activity-logs", Resource.ACTIVITY_LOG, Action.READ),
     Endpoint("GET", "/api/v1/activity-logs/export", Resource.ACTIVITY_LOG, Action.READ),
 ]

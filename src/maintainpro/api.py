@@ -9,6 +9,7 @@ from maintainpro.asset.routes import router as asset_router
 from maintainpro.audit.routes import router as audit_router
 from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
+from maintainpro.downtime.routes import router as downtime_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
@@ -25,5 +26,6 @@ for domain in (
     audit_router,
     asset_router,
     meter_router,
+    downtime_router,
 ):
     router.include_router(domain)
