@@ -248,16 +248,51 @@ async def test_labels_render_as_images(
     assert magic in response.content[:200]
 
 
-async def test_history_lists_the_audit_trail(client: httpx.AsyncClient, acme: Tenant) -> None:
+async def test_history_merges_changes_and_downtime_newest_first(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    headers = acme.headers("admin")
     asset = await make(client, acme, "HIST")
-    await client.patch(
-        f"{URL}/{asset['id']}", headers=acme.headers("admin"), json={"status": "inactive"}
+    await client.patch(f"{URL}/{asset['id']}", headers=headers, json={"status": "inactive"})
+    down = await client.post(
+        f"{URL}/{asset['id']}/downtime",
+        headers=headers,
+        json={
+            "startedAt": "2026-01-05T08:00:00Z",
+            "endedAt": "2026-01-05T09:00:00Z",
+            "kind": "unplanned",
+        },
     )
-    history = (
-        await client.get(f"{URL}/{asset['id']}/history", headers=acme.headers("admin"))
-    ).json()
-    assert [entry["action"] for entry in history["items"]] == ["update", "insert"]
-    assert history["items"][0]["after"] == {"status": "inactive"}
+    assert down.status_code == 201, down.text
+    history = (await client.get(f"{URL}/{asset['id']}/history", headers=headers)).json()
+    kinds = [(entry["kind"], (entry["change"] or {}).get("action")) for entry in history["items"]]
+    assert kinds == [("change", "update"), ("change", "insert"), ("downtime", None)]
+    assert history["items"][0]["change"]["after"] == {"status": "inactive"}
+    assert history["items"][2]["downtime"]["kind"] == "unplanned"
+    walked: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": "1", **({"cursor": cursor} if cursor else {})}
+        page = (
+            await client.get(f"{URL}/{asset['id']}/history", headers=headers, params=params)
+        ).json()
+        walked += [entry["kind"] for entry in page["items"]]
+        if (cursor := page["nextCursor"]) is None:
+            break
+    assert walked == ["change", "change", "downtime"]
+
+
+async def test_rollup_counts_assets_down_now(client: httpx.AsyncClient, acme: Tenant) -> None:
+    headers = acme.headers("admin")
+    line = await make(client, acme, "R-LINE")
+    pump = await make(client, acme, "R-PUMP", parentId=line["id"])
+    await client.post(
+        f"{URL}/{pump['id']}/downtime",
+        headers=headers,
+        json={"startedAt": "2026-01-05T08:00:00Z", "kind": "unplanned"},
+    )
+    rollup = (await client.get(f"{URL}/{line['id']}/rollup", headers=headers)).json()
+    assert (rollup["assets"], rollup["downNow"]) == (2, 1)
 
 
 async def test_site_scopes_apply_to_reads_and_writes(

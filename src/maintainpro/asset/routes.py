@@ -9,8 +9,10 @@ from uuid import UUID
 import segno
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from maintainpro.asset import history as asset_history
 from maintainpro.asset import listing, repository
 from maintainpro.asset import service as asset_service
+from maintainpro.asset.history import HistoryEntry
 from maintainpro.asset.schemas import (
     AssetCreate,
     AssetFilter,
@@ -23,8 +25,6 @@ from maintainpro.asset.schemas import (
     LabelQuery,
     NearbyQuery,
 )
-from maintainpro.audit import service as audit_service
-from maintainpro.audit.schemas import ActivityLogFilter, ActivityLogRead
 from maintainpro.auth.deps import Authorized, permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.core.deps import DbSession
@@ -125,13 +125,10 @@ async def get_rollup(asset_id: UUID, auth: CanRead, session: DbSession) -> Asset
 @router.get("/{asset_id}/history")
 async def get_history(
     asset_id: UUID, auth: CanRead, session: DbSession, query: Annotated[PageQuery, Query()]
-) -> Page[ActivityLogRead]:
-    """The asset's audit trail, newest first (work orders and downtime join it later)."""
+) -> Page[HistoryEntry]:
+    """Changes and downtime of the asset, newest first."""
     asset = await asset_service.get(session, auth, asset_id)
-    criteria = ActivityLogFilter(
-        entityType="assets", entityId=asset.id, cursor=query.cursor, limit=query.limit
-    )
-    return await audit_service.list_entries(session, asset.organization_id, criteria)
+    return await asset_history.history(session, asset, query)
 
 
 @router.get("/{asset_id}/label", response_class=Response)

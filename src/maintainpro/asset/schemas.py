@@ -157,3 +157,4 @@ class AssetRollup(ReadSchema):
     assets: int
     by_status: dict[str, int]
     by_criticality: dict[str, int]
+    down_now: int

@@ -8,7 +8,7 @@ from typing import Literal
 from uuid import UUID
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from maintainpro.auth.permissions import Scope
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
 from maintainpro.location import service as location_service
-from maintainpro.models import Asset
+from maintainpro.models import Asset, DowntimeEvent
 
 REQUIRED = frozenset({"code", "name", "status", "criticality", "specifications"})
 
@@ -161,12 +161,22 @@ async def delete(
 
 
 async def rollup(session: AsyncSession, auth: Authorized, asset_id: UUID) -> AssetRollup:
-    """Counts over the asset and everything below it (work and downtime join later)."""
+    """Counts over the asset and everything below it: by status, by criticality, and how many
+    are down right now (an open downtime event); open work joins with C3."""
     root = await get(session, auth, asset_id)
     nodes = [node for node, _ in await repository.subtree(session, root.organization_id, root.id)]
+    down_now = await session.scalar(
+        select(func.count(func.distinct(DowntimeEvent.asset_id))).where(
+            DowntimeEvent.organization_id == root.organization_id,
+            DowntimeEvent.asset_id.in_([node.id for node in nodes]),
+            DowntimeEvent.ended_at.is_(None),
+            DowntimeEvent.deleted_at.is_(None),
+        )
+    )
     return AssetRollup(
         asset_id=root.id,
         assets=len(nodes),
         by_status=dict(Counter(node.status for node in nodes)),
         by_criticality=dict(Counter(node.criticality for node in nodes)),
+        down_now=int(down_now or 0),
     )
