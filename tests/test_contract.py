@@ -27,6 +27,7 @@ from maintainpro.models import (
     ApiKey,
     Asset,
     Base,
+    Contractor,
     DowntimeEvent,
     Location,
     Meter,
@@ -34,9 +35,11 @@ from maintainpro.models import (
     Organization,
     User,
     UserSession,
+    Vendor,
 )
 from maintainpro.organization.schemas import OrganizationRead
 from maintainpro.user.schemas import UserRead
+from maintainpro.vendor.schemas import ContractorRead, VendorRead
 from tests.factories.identity import Tenant
 
 INTERNAL: dict[type[Base], frozenset[str]] = {
@@ -50,6 +53,8 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     Meter: frozenset(),
     MeterReading: frozenset(),
     DowntimeEvent: frozenset(),
+    Vendor: frozenset(),
+    Contractor: frozenset(),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -62,6 +67,8 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     Meter: MeterRead,
     MeterReading: ReadingRead,
     DowntimeEvent: DowntimeRead,
+    Vendor: VendorRead,
+    Contractor: ContractorRead,
 }
 
 

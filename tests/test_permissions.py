@@ -38,6 +38,8 @@ class Endpoint:
             ("/api-keys/", "{key_id}"),
             ("/meters/", "{meter_id}"),
             ("/downtime/", "{event_id}"),
+            ("/vendors/", "{vendor_id}"),
+            ("/contractors/", "{contractor_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -157,6 +159,20 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/downtime/{missing}", Resource.ASSET, Action.READ),
     Endpoint("PATCH", "/api/v1/downtime/{missing}", Resource.ASSET, Action.UPDATE, {"notes": "n"}),
     Endpoint("DELETE", "/api/v1/downtime/{missing}", Resource.ASSET, Action.UPDATE),
+    Endpoint("GET", "/api/v1/vendors", Resource.VENDOR, Action.READ),
+    Endpoint("POST", "/api/v1/vendors", Resource.VENDOR, Action.CREATE, {"name": "p"}),
+    Endpoint("GET", "/api/v1/vendors/nearby?lat=1&lng=1", Resource.VENDOR, Action.READ),
+    Endpoint("GET", "/api/v1/vendors/{missing}", Resource.VENDOR, Action.READ),
+    Endpoint("PATCH", "/api/v1/vendors/{missing}", Resource.VENDOR, Action.UPDATE, {"name": "n"}),
+    Endpoint("DELETE", "/api/v1/vendors/{missing}", Resource.VENDOR, Action.DELETE),
+    Endpoint("GET", "/api/v1/contractors", Resource.CONTRACTOR, Action.READ),
+    Endpoint("POST", "/api/v1/contractors", Resource.CONTRACTOR, Action.CREATE, {"name": "p"}),
+    Endpoint("GET", "/api/v1/contractors/nearby?lat=1&lng=1", Resource.CONTRACTOR, Action.READ),
+    Endpoint("GET", "/api/v1/contractors/{missing}", Resource.CONTRACTOR, Action.READ),
+    Endpoint(
+        "PATCH", "/api/v1/contractors/{missing}", Resource.CONTRACTOR, Action.UPDATE, {"name": "n"}
+    ),
+    Endpoint("DELETE", "/api/v1/contractors/{missing}", Resource.CONTRACTOR, Action.DELETE),
     Endpoint("GET", "/api/v1/activity-logs", Resource.ACTIVITY_LOG, Action.READ),
     Endpoint("GET", "/api/v1/activity-logs/export", Resource.ACTIVITY_LOG, Action.READ),
 ]

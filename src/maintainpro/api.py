@@ -14,6 +14,7 @@ from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
 from maintainpro.user.routes import router as user_router
+from maintainpro.vendor.routes import contractors_router, vendors_router
 
 router = APIRouter(prefix="/api/v1")
 for domain in (
@@ -27,5 +28,7 @@ for domain in (
     asset_router,
     meter_router,
     downtime_router,
+    vendors_router,
+    contractors_router,
 ):
     router.include_router(domain)

@@ -25,6 +25,8 @@ class Resource(StrEnum):
     API_KEY = "api_key"
     ASSET = "asset"
     METER_READING = "meter_reading"
+    VENDOR = "vendor"
+    CONTRACTOR = "contractor"
 
 
 class Action(StrEnum):
@@ -53,6 +55,8 @@ MATRIX: dict[str, Grants] = {
         Resource.USER: _all(*_CRUD),
         Resource.ACTIVITY_LOG: _all(Action.READ),
         Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
+        Resource.VENDOR: _all(*_CRUD),
+        Resource.CONTRACTOR: _all(*_CRUD),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -61,6 +65,8 @@ MATRIX: dict[str, Grants] = {
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
         Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
+        Resource.VENDOR: _all(Action.READ),
+        Resource.CONTRACTOR: _all(Action.READ),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -68,6 +74,8 @@ MATRIX: dict[str, Grants] = {
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
+        Resource.VENDOR: _all(Action.READ),
+        Resource.CONTRACTOR: _all(Action.READ),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -76,6 +84,8 @@ MATRIX: dict[str, Grants] = {
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
         Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
+        Resource.VENDOR: _all(*_CRUD),
+        Resource.CONTRACTOR: _all(Action.READ),
     },
     "contractor": {
         Resource.ORGANIZATION: _all(Action.READ),
