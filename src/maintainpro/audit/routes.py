@@ -13,6 +13,7 @@ from maintainpro.audit import service as audit_service
 from maintainpro.audit.schemas import ActivityLogExport, ActivityLogFilter, ActivityLogRead
 from maintainpro.auth.deps import Authorized, permission
 from maintainpro.auth.permissions import Action, Resource
+from maintainpro.core import context
 from maintainpro.core.db import transaction
 from maintainpro.core.deps import AppDatabase, DbSession
 from maintainpro.core.pagination import Page
@@ -27,6 +28,7 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 async def list_activity_logs(
     auth: CanRead, session: DbSession, query: Annotated[ActivityLogFilter, Query()]
 ) -> Page[ActivityLogRead]:
+    """Audit entries, newest first; pass `nextCursor` back as `cursor` for the next page."""
     return await audit_service.list_entries(session, auth.principal.organization_id, query)
 
 
@@ -34,11 +36,20 @@ async def list_activity_logs(
 async def export_activity_logs(
     auth: CanRead, database: AppDatabase, query: Annotated[ActivityLogExport, Query()]
 ) -> StreamingResponse:
+    """Every entry matching the filters as a CSV or JSON download, streamed newest first.
+
+    At most 100,000 rows (`audit_service.EXPORT_LIMIT`); narrow the time range for more.
+    CSV has a header row; `before` and `after` are JSON-encoded cells.
+    """
+    principal = auth.principal
+
     async def body() -> AsyncIterator[str]:
-        # The stream outlives the request's session: it reads in a transaction of its own,
-        # under the same tenant context.
+        # The stream outlives the request's session, so it reads in a transaction of its own,
+        # pinned to the principal's tenant. `bind`, not `scoped`: a generator closed after a
+        # client disconnect may be finalised in another context, where resetting would fail.
+        context.bind(organization_id=principal.organization_id, user_id=principal.user_id)
         async with transaction(database.sessions) as session:
-            entries = audit_service.stream_entries(session, auth.principal.organization_id, query)
+            entries = audit_service.stream_entries(session, principal.organization_id, query)
             render = export.as_csv if query.format == "csv" else export.as_json
             async for chunk in render(entries):
                 yield chunk

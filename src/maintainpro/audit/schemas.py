@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address
-from typing import Literal, Self
+from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, JsonValue, model_validator
+from pydantic import AwareDatetime, Field, JsonValue, ValidationInfo, field_validator
 
 from maintainpro.core.pagination import PageQuery
 from maintainpro.core.schemas import QuerySchema, ReadSchema
@@ -21,11 +21,14 @@ class ActivityLogCriteria(QuerySchema):
     since: AwareDatetime | None = Field(default=None, alias="from")
     until: AwareDatetime | None = Field(default=None, alias="to")
 
-    @model_validator(mode="after")
-    def _range(self) -> Self:
-        if self.since is not None and self.until is not None and self.since >= self.until:
-            raise ValueError("`from` must be before `to`")
-        return self
+    # A field validator (not a model one) so the error is reported at `to`, not at the query.
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, until: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")  # absent when `from` failed and is reported on its own
+        if since is not None and until is not None and until <= since:
+            raise ValueError("must be after `from`")
+        return until
 
 
 class ActivityLogFilter(ActivityLogCriteria, PageQuery):

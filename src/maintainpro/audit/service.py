@@ -49,10 +49,17 @@ def _newest_first(query: Select[ActivityLog], limit: int) -> Select[ActivityLog]
 def _decode(cursor: str) -> tuple[datetime, UUID]:
     occurred_at, entry_id = decode_cursor(cursor, parts=2)
     try:
-        return datetime.fromisoformat(occurred_at), UUID(entry_id)
+        position = datetime.fromisoformat(occurred_at), UUID(entry_id)
     except ValueError as exc:
-        message = "Malformed cursor."
-        raise ValidationFailed(message, [FieldError("cursor", message, "invalid")]) from exc
+        raise _malformed_cursor() from exc
+    if position[0].tzinfo is None:  # never issued by us; a naive time would be read as UTC
+        raise _malformed_cursor()
+    return position
+
+
+def _malformed_cursor() -> ValidationFailed:
+    message = "Malformed cursor."
+    return ValidationFailed(message, [FieldError("cursor", message, "invalid")])
 
 
 async def list_entries(
@@ -73,7 +80,9 @@ async def list_entries(
 async def stream_entries(
     session: AsyncSession, organization_id: UUID, criteria: ActivityLogCriteria
 ) -> AsyncIterator[ActivityLogRead]:
-    """Every matching entry, newest first, read in keyset batches (bounded memory)."""
+    """Every matching entry, newest first, read in keyset batches of `EXPORT_BATCH` rows so
+    memory stays bounded; stops after `EXPORT_LIMIT` (100,000) rows, so a larger trail must be
+    exported in narrower time ranges."""
     base = _matching(organization_id, criteria)
     statement, sent = base, 0
     while sent < EXPORT_LIMIT:

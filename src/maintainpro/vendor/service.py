@@ -9,7 +9,7 @@ from typing import Generic
 from uuid import UUID
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import any_, tuple_
+from sqlalchemy import Select, any_, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -57,6 +57,21 @@ async def get(session: AsyncSession, auth: Authorized, kind: Kind[P], partner_id
     return partner
 
 
+def page_statement(
+    auth: Authorized, kind: Kind[P], query: PartnerFilter, *, tag: str | None
+) -> Select[P]:
+    """The statement one page runs: filters, keyset over (name, id), sort."""
+    model = kind.model
+    statement = repository.live(model, auth.principal.organization_id)
+    if query.status is not None:
+        statement = statement.where(model.status == query.status)
+    if tag is not None:
+        statement = statement.where(any_(kind.tags) == tag)
+    if query.cursor:
+        statement = statement.where(tuple_(model.name, model.id) > _position(query.cursor))
+    return statement.order_by(model.name, model.id).limit(query.limit + 1)
+
+
 async def list_partners(
     session: AsyncSession,
     auth: Authorized,
@@ -66,16 +81,7 @@ async def list_partners(
     tag: str | None,
 ) -> tuple[list[P], str | None]:
     """One page by (name, id) and the cursor of the next one, if any."""
-    model = kind.model
-    statement = repository.live(model, auth.principal.organization_id)
-    if query.status is not None:
-        statement = statement.where(model.status == query.status)
-    if tag is not None:
-        statement = statement.where(any_(kind.tags) == tag)
-    if query.cursor:
-        statement = statement.where(tuple_(model.name, model.id) > _position(query.cursor))
-    statement = statement.order_by(model.name, model.id).limit(query.limit + 1)
-    rows = list(await session.scalars(statement))
+    rows = list(await session.scalars(page_statement(auth, kind, query, tag=tag)))
     page = rows[: query.limit]
     more = len(rows) > query.limit
     return page, encode_cursor(page[-1].name, page[-1].id) if more else None
