@@ -7,13 +7,10 @@ tenants that a sequential scan would win otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 import pytest
-from sqlalchemy import Select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from maintainpro.asset import listing
@@ -22,9 +19,9 @@ from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Principal
 from maintainpro.core.db import Database
-from maintainpro.models import Asset
 from tests.conftest import TenantFactory
 from tests.factories.identity import Tenant
+from tests.factories.plans import assert_indexed, literal_sql, plan_nodes
 
 ROWS_PER_TENANT = 4000
 
@@ -44,33 +41,6 @@ FILL = text(
     FROM generate_series(1, :rows) AS i
     """
 )
-
-
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
-async def _plan(
-    conn: AsyncConnection, sql: str, params: dict[str, object] | None = None
-) -> list[dict[str, Any]]:
-    result = await conn.execute(text(f"EXPLAIN (FORMAT JSON) {sql}"), params or {})
-    return list(_nodes(result.scalar_one()[0]["Plan"]))
-
-
-def _assert_indexed(nodes: list[dict[str, Any]]) -> None:
-    scans = [n for n in nodes if n.get("Relation Name") == "assets"]
-    assert scans, nodes
-    assert all(n["Node Type"] != "Seq Scan" for n in scans), scans
-    used = {n["Index Name"] for n in nodes if "Index Name" in n}
-    assert any(name.startswith(("ix_assets_", "uq_assets_", "pk_assets")) for name in used), nodes
-
-
-def _sql(statement: Select[Asset]) -> str:
-    return str(
-        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    )
 
 
 @pytest.fixture
@@ -125,7 +95,7 @@ async def test_every_list_query_uses_an_index(conn: AsyncConnection, filled: Ten
     for scope, params in cases:
         statement = listing.page_statement(_auth(filled, scope), AssetFilter.model_validate(params))
         try:
-            _assert_indexed(await _plan(conn, _sql(statement)))
+            assert_indexed(await plan_nodes(conn, literal_sql(statement)), "assets")
         except AssertionError as exc:
             raise AssertionError(f"{scope} {params}: {exc}") from exc
 
@@ -154,4 +124,4 @@ async def test_definer_search_and_nearby_use_their_indexes(
             text("SELECT set_config('app.organization_id', :o, false)"), {"o": str(tenants[0])}
         )
         for sql in bodies:
-            _assert_indexed(await _plan(conn, sql))
+            assert_indexed(await plan_nodes(conn, sql), "assets")
