@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.core.errors import FieldError, ValidationFailed
@@ -16,7 +16,8 @@ from maintainpro.models import Meter, MeterReading
 EPOCH = datetime.fromisoformat("2000-01-03T00:00:00+00:00")  # a Monday: weekly buckets align
 
 
-async def page(session: AsyncSession, meter: Meter, query: ReadingFilter) -> Page[ReadingRead]:
+def page_statement(meter: Meter, query: ReadingFilter) -> Select[MeterReading]:
+    """One page of a meter's readings: newest first, keyset over (measured_at, id)."""
     statement = select(MeterReading).where(
         MeterReading.organization_id == meter.organization_id, MeterReading.meter_id == meter.id
     )
@@ -29,17 +30,15 @@ async def page(session: AsyncSession, meter: Meter, query: ReadingFilter) -> Pag
         try:
             position = (datetime.fromisoformat(at), UUID(reading_id))
         except ValueError as exc:
-            raise ValidationFailed(
-                "Malformed cursor.", [FieldError("cursor", "Malformed cursor.", "invalid")]
-            ) from exc
+            message = "Malformed cursor."
+            raise ValidationFailed(message, [FieldError("cursor", message, "invalid")]) from exc
         statement = statement.where(tuple_(MeterReading.measured_at, MeterReading.id) < position)
-    rows = list(
-        await session.scalars(
-            statement.order_by(MeterReading.measured_at.desc(), MeterReading.id.desc()).limit(
-                query.limit + 1
-            )
-        )
-    )
+    order = (MeterReading.measured_at.desc(), MeterReading.id.desc())
+    return statement.order_by(*order).limit(query.limit + 1)
+
+
+async def page(session: AsyncSession, meter: Meter, query: ReadingFilter) -> Page[ReadingRead]:
+    rows = list(await session.scalars(page_statement(meter, query)))
     shown = rows[: query.limit]
     last = shown[-1] if len(rows) > query.limit else None
     return Page(
