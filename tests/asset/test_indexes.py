@@ -82,6 +82,7 @@ FILTERS: list[dict[str, object]] = [
     {"criticality": "critical"},
     {"category": "cat-7"},
     {"warrantyExpiringBefore": date(2026, 1, 10)},
+    {"minLat": 45.1, "maxLat": 45.2, "minLng": 5.0, "maxLng": 15.0},
 ]
 
 

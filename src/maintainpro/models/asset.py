@@ -103,6 +103,8 @@ class Asset(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
             "warranty_expires_on",
         ),
         Index("ix_assets_organization_id_name", "organization_id", "name", "id"),
+        # The bounding-box filter: float8 comparisons are LEAKPROOF, so RLS keeps this usable.
+        Index("ix_assets_organization_id_latitude", "organization_id", "latitude", "longitude"),
         Index(
             "ix_assets_organization_id_search",
             "organization_id",
