@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import Select, func, literal, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from maintainpro import tree
 from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
 from maintainpro.models import Asset, Location
@@ -28,43 +29,11 @@ def visible(auth: Authorized) -> Select[Asset]:
 async def subtree(
     session: AsyncSession, organization_id: UUID, root_id: UUID
 ) -> list[tuple[Asset, int]]:
-    tree = (
-        select(Asset.id, literal(0).label("depth"))
-        .where(Asset.organization_id == organization_id, Asset.id == root_id)
-        .cte("tree", recursive=True)
-    )
-    child = (
-        select(Asset.id, (tree.c.depth + 1).label("depth"))
-        .join(tree, (Asset.parent_id == tree.c.id) & (Asset.organization_id == organization_id))
-        .where(Asset.deleted_at.is_(None))
-    )
-    tree = tree.union_all(child)
-    rows = await session.execute(
-        select(Asset, tree.c.depth)
-        .join(tree, Asset.id == tree.c.id)
-        .where(Asset.organization_id == organization_id)
-        .order_by(tree.c.depth, Asset.code)
-    )
-    return [(row[0], int(row[1])) for row in rows]
+    return await tree.subtree(session, Asset, organization_id, root_id)
 
 
-async def ancestors(session: AsyncSession, organization_id: UUID, asset_id: UUID) -> list[Asset]:
-    chain = (
-        select(Asset.parent_id.label("id"), literal(1).label("hops"))
-        .where(Asset.organization_id == organization_id, Asset.id == asset_id)
-        .cte("chain", recursive=True)
-    )
-    step = select(Asset.parent_id, chain.c.hops + 1).join(
-        chain, (Asset.id == chain.c.id) & (Asset.organization_id == organization_id)
-    )
-    chain = chain.union_all(step)
-    rows = await session.scalars(
-        select(Asset)
-        .join(chain, Asset.id == chain.c.id)
-        .where(Asset.organization_id == organization_id)
-        .order_by(chain.c.hops.desc())
-    )
-    return list(rows)
+async def ancestors(session: AsyncSession, organization_id: UUID, node_id: UUID) -> list[Asset]:
+    return await tree.ancestors(session, Asset, organization_id, node_id)
 
 
 def location_subtree_ids(organization_id: UUID, location_id: UUID) -> Select[tuple[UUID]]:

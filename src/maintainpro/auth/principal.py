@@ -44,8 +44,11 @@ async def _bind(session: AsyncSession, organization_id: UUID, user_id: UUID | No
     await apply_context(session)
 
 
-async def _live_user(session: AsyncSession, organization_id: UUID, user_id: UUID) -> User:
-    user = await session.scalar(
+async def find_live_user(
+    session: AsyncSession, organization_id: UUID, user_id: UUID
+) -> User | None:
+    """The user if they may act: not deleted, not deactivated."""
+    return await session.scalar(
         select(User).where(
             User.organization_id == organization_id,
             User.id == user_id,
@@ -53,6 +56,10 @@ async def _live_user(session: AsyncSession, organization_id: UUID, user_id: UUID
             User.is_active.is_(True),
         )
     )
+
+
+async def _live_user(session: AsyncSession, organization_id: UUID, user_id: UUID) -> User:
+    user = await find_live_user(session, organization_id, user_id)
     if user is None:
         raise Unauthenticated("The account is not active.")
     return user

@@ -17,13 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth import passwords
 from maintainpro.auth import service as auth_service
+from maintainpro.auth.principal import find_live_user
 from maintainpro.config import AuthSettings, MailSettings
 from maintainpro.core import context, tokens
 from maintainpro.core.db import apply_context
 from maintainpro.core.errors import FieldError, ValidationFailed
 from maintainpro.core.logging import get_logger
 from maintainpro.mail.sender import build_sender
-from maintainpro.models import PasswordResetToken, User
+from maintainpro.models import PasswordResetToken
 
 RESET_KIND = "reset"
 
@@ -134,14 +135,7 @@ async def confirm_reset(
         raise _invalid_token()
     stored = await _claim(session, token)
     auth_service.check_password_policy(settings, new_password, field="newPassword")
-    user = await session.scalar(
-        select(User).where(
-            User.organization_id == stored.organization_id,
-            User.id == stored.user_id,
-            User.is_active.is_(True),
-            User.deleted_at.is_(None),
-        )
-    )
+    user = await find_live_user(session, stored.organization_id, stored.user_id)
     if user is None:
         raise _invalid_token()
     # Holding the mailed token proves control of the account: the change is the user's own.

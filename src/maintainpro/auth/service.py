@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from maintainpro.auth import keys, passwords
-from maintainpro.auth.principal import Principal
+from maintainpro.auth.principal import Principal, find_live_user
 from maintainpro.config import AuthSettings
 from maintainpro.core import context, tokens
 from maintainpro.core.db import apply_context
@@ -200,14 +200,7 @@ async def refresh(session: AsyncSession, settings: AuthSettings, value: str) -> 
     ):
         await revoke_sessions(session, token.organization_id, [login.id], reason="token_reuse")
         return RefreshOutcome(None, reused=True)
-    user = await session.scalar(
-        select(User).where(
-            User.organization_id == login.organization_id,
-            User.id == login.user_id,
-            User.is_active.is_(True),
-            User.deleted_at.is_(None),
-        )
-    )
+    user = await find_live_user(session, login.organization_id, login.user_id)
     if user is None:
         return RefreshOutcome(None)
     context.bind(user_id=user.id)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import Select, literal, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from maintainpro import tree
 from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
 from maintainpro.models import Location
@@ -25,49 +26,11 @@ def visible(auth: Authorized) -> Select[Location]:
 async def subtree(
     session: AsyncSession, organization_id: UUID, root_id: UUID
 ) -> list[tuple[Location, int]]:
-    """The root and every live descendant with its depth, in one recursive query."""
-    tree = (
-        select(Location.id, literal(0).label("depth"))
-        .where(Location.organization_id == organization_id, Location.id == root_id)
-        .cte("tree", recursive=True)
-    )
-    child = (
-        select(Location.id, (tree.c.depth + 1).label("depth"))
-        .join(
-            tree, (Location.parent_id == tree.c.id) & (Location.organization_id == organization_id)
-        )
-        .where(Location.deleted_at.is_(None))
-    )
-    tree = tree.union_all(child)
-    rows = await session.execute(
-        select(Location, tree.c.depth)
-        .join(tree, Location.id == tree.c.id)
-        .where(Location.organization_id == organization_id)
-        .order_by(tree.c.depth, Location.code)
-    )
-    return [(row[0], int(row[1])) for row in rows]
+    return await tree.subtree(session, Location, organization_id, root_id)
 
 
-async def ancestors(
-    session: AsyncSession, organization_id: UUID, location_id: UUID
-) -> list[Location]:
-    """From the site down to the location's parent (a breadcrumb)."""
-    chain = (
-        select(Location.parent_id.label("id"), literal(1).label("hops"))
-        .where(Location.organization_id == organization_id, Location.id == location_id)
-        .cte("chain", recursive=True)
-    )
-    step = select(Location.parent_id, (chain.c.hops + 1)).join(
-        chain, (Location.id == chain.c.id) & (Location.organization_id == organization_id)
-    )
-    chain = chain.union_all(step)
-    rows = await session.scalars(
-        select(Location)
-        .join(chain, Location.id == chain.c.id)
-        .where(Location.organization_id == organization_id)
-        .order_by(chain.c.hops.desc())
-    )
-    return list(rows)
+async def ancestors(session: AsyncSession, organization_id: UUID, node_id: UUID) -> list[Location]:
+    return await tree.ancestors(session, Location, organization_id, node_id)
 
 
 async def move_subtree_to_site(
