@@ -52,7 +52,10 @@ def resolve_server(settings: DatabaseSettings) -> ServerTarget:
 
 def _start_embedded(data_dir: Path) -> URL:
     data_dir = data_dir.expanduser().resolve()
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Created here, race-free: get_server's own mkdir fails when another process (a second
+    # test worker, a second uvicorn worker) creates the directory at the same moment. The
+    # library serialises initdb and start-up itself with an inter-process lock.
+    data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode="stop")
     return make_url(server.get_uri()).set(
         drivername="postgresql", username=None, password=None, database=DEFAULT_DATABASE
