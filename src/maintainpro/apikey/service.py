@@ -19,7 +19,7 @@ from maintainpro.auth.permissions import Action, Resource, Scope, scope_for
 from maintainpro.auth.principal import API_KEY_KIND
 from maintainpro.core import tokens
 from maintainpro.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from maintainpro.core.pagination import Page, PageQuery, decode_id_cursor, encode_cursor
+from maintainpro.core.pagination import Page, PageQuery, rows_by_id
 from maintainpro.models import ApiKey
 
 
@@ -33,15 +33,8 @@ def _visible(auth: Authorized) -> Select[ApiKey]:
 
 
 async def list_keys(session: AsyncSession, auth: Authorized, query: PageQuery) -> Page[ApiKeyRead]:
-    statement = _visible(auth)
-    if query.cursor:
-        statement = statement.where(ApiKey.id > decode_id_cursor(query.cursor))
-    rows = list(await session.scalars(statement.order_by(ApiKey.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    return Page(
-        items=[ApiKeyRead.model_validate(row) for row in rows[: query.limit]],
-        next_cursor=encode_cursor(rows[query.limit - 1].id) if more else None,
-    )
+    rows, next_cursor = await rows_by_id(session, _visible(auth), ApiKey.id, query)
+    return Page(items=[ApiKeyRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 async def get(session: AsyncSession, auth: Authorized, key_id: UUID) -> ApiKey:

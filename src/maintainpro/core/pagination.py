@@ -8,11 +8,15 @@ from uuid import UUID
 
 import orjson
 from pydantic import Field
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from maintainpro.core.errors import FieldError, ValidationFailed
 from maintainpro.core.schemas import QuerySchema, ReadSchema
 
 T = TypeVar("T")
+M = TypeVar("M")
 MAX_LIMIT = 200
 
 
@@ -57,3 +61,19 @@ def _bad_cursor() -> ValidationFailed:
     return ValidationFailed(
         "The cursor is not valid.", [FieldError("cursor", "Malformed cursor.", "invalid")]
     )
+
+
+async def rows_by_id(
+    session: AsyncSession,
+    statement: Select[M],
+    id_column: InstrumentedAttribute[UUID],
+    query: PageQuery,
+) -> tuple[list[M], str | None]:
+    """One page of rows in id (creation) order and the cursor of the next page, if any: the
+    statement fetches one row more than the page to learn whether another page exists."""
+    if query.cursor:
+        statement = statement.where(id_column > decode_id_cursor(query.cursor))
+    rows = list(await session.scalars(statement.order_by(id_column).limit(query.limit + 1)))
+    page = rows[: query.limit]
+    last_id = getattr(page[-1], id_column.key) if len(rows) > query.limit else None
+    return page, encode_cursor(last_id) if last_id is not None else None

@@ -13,7 +13,7 @@ from uuid_utils.compat import uuid7
 from maintainpro.auth.deps import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
-from maintainpro.core.pagination import Page, decode_id_cursor, encode_cursor
+from maintainpro.core.pagination import Page, rows_by_id
 from maintainpro.location import repository
 from maintainpro.location.schemas import (
     LocationCreate,
@@ -48,14 +48,8 @@ async def list_locations(
     ):
         if value is not None:
             statement = statement.where(column == value)
-    if query.cursor:
-        statement = statement.where(Location.id > decode_id_cursor(query.cursor))
-    rows = list(await session.scalars(statement.order_by(Location.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    return Page(
-        items=[LocationRead.model_validate(r) for r in rows[: query.limit]],
-        next_cursor=encode_cursor(rows[query.limit - 1].id) if more else None,
-    )
+    rows, next_cursor = await rows_by_id(session, statement, Location.id, query)
+    return Page(items=[LocationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 async def _parent(session: AsyncSession, auth: Authorized, parent_id: UUID) -> Location:

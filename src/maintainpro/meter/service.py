@@ -14,7 +14,7 @@ from maintainpro.asset import service as asset_service
 from maintainpro.auth.deps import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
-from maintainpro.core.pagination import Page, decode_id_cursor, encode_cursor
+from maintainpro.core.pagination import Page, rows_by_id
 from maintainpro.meter.schemas import MeterCreate, MeterFilter, MeterRead, MeterUpdate
 from maintainpro.models import Asset, Meter
 
@@ -43,14 +43,8 @@ async def list_meters(
     statement = visible(auth)
     if query.asset_id is not None:
         statement = statement.where(Meter.asset_id == query.asset_id)
-    if query.cursor:
-        statement = statement.where(Meter.id > decode_id_cursor(query.cursor))
-    rows = list(await session.scalars(statement.order_by(Meter.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    return Page(
-        items=[MeterRead.model_validate(row) for row in rows[: query.limit]],
-        next_cursor=encode_cursor(rows[query.limit - 1].id) if more else None,
-    )
+    rows, next_cursor = await rows_by_id(session, statement, Meter.id, query)
+    return Page(items=[MeterRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 async def _flush(session: AsyncSession) -> None:

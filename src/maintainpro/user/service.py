@@ -23,7 +23,7 @@ from maintainpro.core.errors import (
     ValidationFailed,
 )
 from maintainpro.core.etag import check_version
-from maintainpro.core.pagination import Page, decode_id_cursor, encode_cursor
+from maintainpro.core.pagination import Page, rows_by_id
 from maintainpro.models import GrantableRole, Location, User, UserSite
 from maintainpro.user.schemas import UserCreate, UserFilter, UserRead, UserUpdate
 
@@ -68,12 +68,8 @@ async def list_users(session: AsyncSession, auth: Authorized, query: UserFilter)
                 UserSite.location_id == query.site_id,
             )
         )
-    if query.cursor:
-        statement = statement.where(User.id > decode_id_cursor(query.cursor))
-    rows = list(await session.scalars(statement.order_by(User.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    items = [await read(session, user) for user in rows[: query.limit]]
-    return Page(items=items, next_cursor=encode_cursor(rows[query.limit - 1].id) if more else None)
+    rows, next_cursor = await rows_by_id(session, statement, User.id, query)
+    return Page(items=[await read(session, user) for user in rows], next_cursor=next_cursor)
 
 
 async def get_user(session: AsyncSession, auth: Authorized, user_id: UUID) -> User:
