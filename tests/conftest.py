@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
@@ -25,6 +26,7 @@ from maintainpro.core.database import Role, ServerTarget, admin_url, resolve_ser
 from maintainpro.core.db import Database, TenantSession, create_database, transaction
 from maintainpro.core.migrate import Migrator
 from maintainpro.models import Organization
+from maintainpro.models.user import ROLES
 from maintainpro.organization import service as organization_service
 from tests.factories.identity import Tenant, make_tenant
 
@@ -176,6 +178,42 @@ async def committed_tenant(
         return org_id
 
     yield make
+    async with transaction(maint_database.sessions) as session:
+        for org_id in created:
+            await session.execute(
+                text("DELETE FROM procrastinate_jobs WHERE args->>'organization_id' = :o"),
+                {"o": str(org_id)},
+            )
+            await organization_service.purge(session, org_id)
+
+
+@dataclass
+class Committed:
+    """Real commits over the app's own pool: every request of `client` runs on a connection of
+    its own, so row locks, constraints and retries meet real concurrency."""
+
+    client: httpx.AsyncClient
+    database: Database
+    make_tenant: Callable[..., Awaitable[Tenant]]
+
+
+@pytest.fixture
+async def committed(
+    settings: Settings, database: Database, maint_database: Database
+) -> AsyncIterator[Committed]:
+    """A client and tenant factory over committed data, for race tests; the tenants are purged
+    afterwards."""
+    created: list[UUID] = []
+
+    async def make(label: str = "race", roles: tuple[str, ...] = ROLES) -> Tenant:
+        tenant = await make_tenant(database.sessions, settings.auth, label=label, roles=roles)
+        created.append(tenant.organization_id)
+        return tenant
+
+    app = create_app(settings, database=database)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield Committed(http, database, make)
     async with transaction(maint_database.sessions) as session:
         for org_id in created:
             await session.execute(
