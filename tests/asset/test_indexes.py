@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from maintainpro.asset import listing
 from maintainpro.asset.schemas import AssetFilter
-from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
-from maintainpro.auth.principal import Principal
+from maintainpro.auth.principal import Authorized, Principal
 from maintainpro.core.db import Database
 from tests.conftest import TenantFactory
 from tests.factories.identity import Tenant

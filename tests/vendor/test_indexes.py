@@ -6,9 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
-from maintainpro.auth.principal import Principal
+from maintainpro.auth.principal import Authorized, Principal
 from maintainpro.vendor.schemas import PartnerFilter
 from maintainpro.vendor.service import CONTRACTORS, VENDORS, Kind, page_statement
 from tests.factories.identity import Tenant

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from maintainpro.apikey import service as apikey_service
 from maintainpro.apikey.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
-from maintainpro.auth.deps import Authorized, permission
+from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
+from maintainpro.auth.principal import Authorized
 from maintainpro.core.deps import DbSession
 from maintainpro.core.pagination import Page, PageQuery
 

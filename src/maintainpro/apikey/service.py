@@ -14,9 +14,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.apikey.schemas import ApiKeyCreate, ApiKeyRead
-from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Action, Resource, Scope, scope_for
-from maintainpro.auth.principal import API_KEY_KIND
+from maintainpro.auth.principal import API_KEY_KIND, Authorized
 from maintainpro.core import tokens
 from maintainpro.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from maintainpro.core.pagination import Page, PageQuery, rows_by_id

@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from maintainpro.asset import repository
 from maintainpro.asset.schemas import AssetFilter, AssetRead
-from maintainpro.auth.deps import Authorized
+from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import FieldError, ValidationFailed
 from maintainpro.core.pagination import Page, decode_cursor, encode_cursor
 from maintainpro.models import Asset

@@ -9,8 +9,8 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro import tree
-from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
+from maintainpro.auth.principal import Authorized
 from maintainpro.models import Asset, Location
 
 SEARCH_LIMIT = 1000

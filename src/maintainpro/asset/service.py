@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.asset import repository
 from maintainpro.asset.schemas import AssetCreate, AssetRollup, AssetUpdate
-from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
+from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
 from maintainpro.location import service as location_service

@@ -11,8 +11,9 @@ from fastapi.responses import StreamingResponse
 from maintainpro.audit import export
 from maintainpro.audit import service as audit_service
 from maintainpro.audit.schemas import ActivityLogExport, ActivityLogFilter, ActivityLogRead
-from maintainpro.auth.deps import Authorized, permission
+from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
+from maintainpro.auth.principal import Authorized
 from maintainpro.core import context
 from maintainpro.core.db import transaction
 from maintainpro.core.deps import AppDatabase, DbSession

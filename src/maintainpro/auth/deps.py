@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from maintainpro.auth.permissions import Action, Resource, Scope
-from maintainpro.auth.principal import Principal, authenticate
+from maintainpro.auth.permissions import Action, Resource
+from maintainpro.auth.principal import Authorized, Principal, authenticate
 from maintainpro.core.deps import AppSettings, DbSession
 from maintainpro.core.errors import PermissionDenied
 
@@ -21,14 +20,6 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-
-
-@dataclass(frozen=True, slots=True)
-class Authorized:
-    """The principal plus the scope this route's permission grants it."""
-
-    principal: Principal
-    scope: Scope
 
 
 def permission(resource: Resource, action: Action) -> Callable[[Principal], Awaitable[Authorized]]:

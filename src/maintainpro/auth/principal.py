@@ -39,6 +39,14 @@ class Principal:
         return granted
 
 
+@dataclass(frozen=True, slots=True)
+class Authorized:
+    """The principal plus the scope a route's permission grants it: what services receive."""
+
+    principal: Principal
+    scope: Scope
+
+
 async def _bind(session: AsyncSession, organization_id: UUID, user_id: UUID | None) -> None:
     context.bind(organization_id=organization_id, user_id=user_id)
     await apply_context(session)

@@ -8,8 +8,8 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro import tree
-from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
+from maintainpro.auth.principal import Authorized
 from maintainpro.models import Location
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from maintainpro.auth.deps import Authorized
+from maintainpro.auth.principal import Authorized
 from maintainpro.core import context
 from maintainpro.meter import service as meter_service
 from maintainpro.meter.schemas import BatchResult, BulkReadingIn, ItemResult

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.asset import repository as asset_repository
 from maintainpro.asset import service as asset_service
-from maintainpro.auth.deps import Authorized
+from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
 from maintainpro.core.pagination import Page, rows_by_id

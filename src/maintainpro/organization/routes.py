@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from maintainpro.auth.deps import Authorized, permission
+from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
+from maintainpro.auth.principal import Authorized
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.organization import service as organization_service

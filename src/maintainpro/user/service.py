@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth import passwords
 from maintainpro.auth import service as auth_service
-from maintainpro.auth.deps import Authorized
 from maintainpro.auth.permissions import Scope
+from maintainpro.auth.principal import Authorized
 from maintainpro.config import AuthSettings
 from maintainpro.core.errors import (
     Conflict,

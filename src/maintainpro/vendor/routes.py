@@ -8,8 +8,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from maintainpro.auth.deps import Authorized, permission
+from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
+from maintainpro.auth.principal import Authorized
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.core.pagination import Page
