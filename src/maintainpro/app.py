@@ -15,6 +15,7 @@ from maintainpro.core.database import resolve_server
 from maintainpro.core.db import Database, create_database
 from maintainpro.core.logging import configure_logging, get_logger
 from maintainpro.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from maintainpro.core.retry import TransientRetryMiddleware
 from maintainpro.health.routes import router as health_router
 from maintainpro.partition import service as partition_service
 
@@ -54,7 +55,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     problems.install(app)
     app.include_router(health_router)
     app.include_router(api.router)
-    # Added last = outermost: request id and headers wrap everything, CORS answers preflights.
+    # Added last = outermost: request id and headers wrap everything, CORS answers preflights;
+    # retries run innermost, replaying a body the size limit has already checked.
+    app.add_middleware(
+        TransientRetryMiddleware,
+        attempts=settings.database.retry_attempts,
+        base_delay_s=settings.database.retry_base_delay_s,
+    )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes)
     if settings.http.cors_origins:
         app.add_middleware(
