@@ -41,6 +41,8 @@ class HttpSettings(BaseModel):
     cors_origins: list[str] = []
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     retry_after_s: int = Field(default=2, ge=1)
+    # Set: `/metrics` requires `Authorization: Bearer <token>` (401 otherwise).
+    metrics_token: SecretStr | None = None
 
 
 class LogSettings(BaseModel):
