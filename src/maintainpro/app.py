@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from maintainpro import api
 from maintainpro.config import Settings, get_settings
@@ -15,6 +16,7 @@ from maintainpro.core.database import resolve_server
 from maintainpro.core.db import Database, create_database
 from maintainpro.core.logging import configure_logging, get_logger
 from maintainpro.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from maintainpro.core.retry import TransientRetryMiddleware
 from maintainpro.health.routes import router as health_router
 from maintainpro.partition import service as partition_service
 
@@ -54,7 +56,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     problems.install(app)
     app.include_router(health_router)
     app.include_router(api.router)
-    # Added last = outermost: request id and headers wrap everything, CORS answers preflights.
+    # Added last = outermost: request id and headers wrap everything, CORS answers preflights;
+    # retries run innermost, replaying a body the size limit has already checked.
+    app.add_middleware(
+        TransientRetryMiddleware,
+        attempts=settings.database.retry_attempts,
+        base_delay_s=settings.database.retry_base_delay_s,
+    )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes)
     if settings.http.cors_origins:
         app.add_middleware(
@@ -71,4 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware)
+    # Outermost: the client address every layer sees (throttling, audit) is the forwarded one
+    # only when the peer is a trusted proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.http.forwarded_allow_ips)
     return app

@@ -181,7 +181,8 @@ def serve(
         port=port or settings.http.port,
         workers=workers or settings.http.workers,
         log_config=None,
-        proxy_headers=True,
+        # The application applies `http.forwarded_allow_ips` itself (create_app).
+        proxy_headers=False,
     )
 
 

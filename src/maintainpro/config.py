@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class DatabaseSettings(BaseModel):
@@ -41,6 +43,26 @@ class HttpSettings(BaseModel):
     cors_origins: list[str] = []
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     retry_after_s: int = Field(default=2, ge=1)
+    # Set: `/metrics` requires `Authorization: Bearer <token>` (401 otherwise).
+    metrics_token: SecretStr | None = None
+    # Peers (addresses or networks, comma-separated; "*" for any) whose X-Forwarded-For is
+    # believed: the client is then the right-most address of the chain that is not one of them.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = ["127.0.0.1"]
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        return (
+            [h.strip() for h in value.split(",") if h.strip()] if isinstance(value, str) else value
+        )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _valid_hosts(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if host != "*":
+                ipaddress.ip_network(host)  # ValueError names the bad entry
+        return hosts
 
 
 class LogSettings(BaseModel):

@@ -38,7 +38,18 @@ JOBS = Gauge(
 )
 
 
+# Label values come from a fixed set: a client inventing methods cannot grow the series.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED_ROUTE = "unmatched"
+
+
+def method_label(method: str) -> str:
+    return method if method in METHODS else OTHER_METHOD
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    method = method_label(method)
     REQUESTS.labels(method, route, str(status)).inc()
     LATENCY.labels(method, route).observe(seconds)
     if status >= 500:

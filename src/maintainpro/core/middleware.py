@@ -31,7 +31,7 @@ SECURITY_HEADERS = {
 
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    return str(getattr(route, "path", metrics.UNMATCHED_ROUTE))
 
 
 class RequestContextMiddleware:

@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from alembic import op
+from sqlalchemy import text
 
 from maintainpro.core.database import Role
 
 DML = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # Columns that never enter an audit diff: bookkeeping that changes on every write.
 AUDIT_NOISE = ("updated_at", "updated_by", "version")
+# pg_temp last: a temporary object can never shadow what a definer function names (and every
+# name inside a definer body is schema-qualified anyway).
+DEFINER_SEARCH_PATH = "pg_catalog, public, pg_temp"
 
 
 def run_sql(sql: str) -> None:
@@ -44,18 +48,44 @@ def audit(table: str, *, skip: Iterable[str] = ()) -> None:
 
 
 def definer_function(
-    signature: str, returns: str, body: str, *, volatility: str = "STABLE"
+    signature: str,
+    returns: str,
+    body: str,
+    *,
+    volatility: str = "STABLE",
+    replace: bool = False,
+    search_path: str = DEFINER_SEARCH_PATH,
 ) -> None:
     """A SQL function that runs as the BYPASSRLS definer role (D3, D4), callable by the app role
-    only, with a fixed search_path. Its body must filter by tenant itself: by
-    `app.current_org()`, or, for the few cross-tenant listings of D4, return nothing but ids."""
+    only, with a fixed search_path; every name in `body` is schema-qualified. Its body must
+    filter by tenant itself: by `app.current_org()`, or, for the few cross-tenant listings of
+    D4, return nothing but ids. `tests/core/test_definers.py` executes each one."""
     qualified = f"app.{signature}"
+    verb = "CREATE OR REPLACE" if replace else "CREATE"
     run_sql(
-        f"CREATE FUNCTION {qualified} RETURNS {returns} LANGUAGE sql {volatility}"
-        f" SECURITY DEFINER SET search_path = pg_catalog, public AS $fn$ {body} $fn$;"
+        f"{verb} FUNCTION {qualified} RETURNS {returns} LANGUAGE sql {volatility}"
+        f" SECURITY DEFINER SET search_path = {search_path} AS $fn$ {body} $fn$;"
         f" ALTER FUNCTION {qualified} OWNER TO {Role.DEFINER};"
         f" REVOKE ALL ON FUNCTION {qualified} FROM PUBLIC;"
         f" GRANT EXECUTE ON FUNCTION {qualified} TO {Role.APP};"
+    )
+
+
+GENERATED_COLUMNS = text(
+    "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:table AS regclass)"
+    " AND attgenerated <> '' AND NOT attisdropped ORDER BY attnum"
+)
+
+
+def bump_version(table: str) -> None:
+    """A bulk UPDATE (one that does not set `version` itself) that modifies a row bumps its
+    `version`, so its ETag changes; the ORM's own increment is left alone. Generated columns
+    are not computed yet in a BEFORE trigger, so they are left out of the comparison."""
+    generated = op.get_bind().execute(GENERATED_COLUMNS, {"table": table}).scalars()
+    arguments = ", ".join(f"'{column}'" for column in generated)
+    op.execute(
+        f"CREATE TRIGGER bump_version BEFORE UPDATE ON {table}"
+        f" FOR EACH ROW EXECUTE FUNCTION app.bump_version({arguments})"
     )
 
 

@@ -22,7 +22,8 @@ from maintainpro.core.errors import (
     problem,
 )
 from maintainpro.core.logging import get_logger
-from maintainpro.core.transient import is_unavailable, sqlstate
+from maintainpro.core.retry import mark_retryable
+from maintainpro.core.transient import is_connection_loss, is_unavailable, sqlstate
 
 log = get_logger("maintainpro.errors")
 
@@ -125,9 +126,8 @@ async def on_database(request: Request, exc: Exception) -> JSONResponse:
         return await on_app_error(request, kind(detail))
     if is_unavailable(exc):
         log.warning("db.unavailable", sqlstate=state)
-        return await on_app_error(
-            request, ServiceUnavailable("The database is temporarily unavailable.")
-        )
+        unavailable = ServiceUnavailable("The database is temporarily unavailable.")
+        return mark_retryable(exc, await on_app_error(request, unavailable))
     return await on_unexpected(request, exc)
 
 
@@ -148,7 +148,8 @@ def install(app: FastAPI) -> None:
 
 
 async def on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    if not is_connection_loss(exc):  # a file or other OS error is not the database
+        return await on_unexpected(request, exc)
     log.warning("db.unreachable", error=type(exc).__name__)
-    return await on_app_error(
-        request, ServiceUnavailable("The database is temporarily unavailable.")
-    )
+    unavailable = ServiceUnavailable("The database is temporarily unavailable.")
+    return mark_retryable(exc, await on_app_error(request, unavailable))

@@ -32,13 +32,28 @@ def sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+DRIVER_MODULES = ("asyncpg", "psycopg", "sqlalchemy")
+
+
+def raised_by_driver(exc: BaseException) -> bool:
+    """Whether the error came out of the database driver or SQLAlchemy (a socket error there),
+    not out of, say, a file operation in a route."""
+    frame = exc.__traceback__
+    while frame is not None:
+        module = str(frame.tb_frame.f_globals.get("__name__", ""))
+        if module.split(".", maxsplit=1)[0] in DRIVER_MODULES:
+            return True
+        frame = frame.tb_next
+    return False
+
+
 def is_connection_loss(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     state = sqlstate(exc)
-    return (state is not None and state.startswith("08")) or isinstance(
-        exc, (ConnectionError, OSError, asyncio.TimeoutError)
-    )
+    if state is not None and state.startswith("08"):
+        return True
+    return isinstance(exc, (OSError, asyncio.TimeoutError)) and raised_by_driver(exc)
 
 
 def is_retryable(exc: BaseException) -> bool:

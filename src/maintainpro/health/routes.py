@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -13,7 +14,7 @@ from sqlalchemy.pool import QueuePool
 from maintainpro.core import metrics
 from maintainpro.core.db import Database
 from maintainpro.core.deps import AppDatabase, AppSettings
-from maintainpro.core.errors import ServiceUnavailable
+from maintainpro.core.errors import ServiceUnavailable, Unauthenticated
 from maintainpro.core.logging import get_logger
 
 router = APIRouter(tags=["health"])
@@ -42,7 +43,24 @@ async def ready(database: AppDatabase, settings: AppSettings) -> dict[str, str]:
     return {"status": "ready"}
 
 
-@router.get("/metrics", response_class=Response)
+def require_metrics_token(request: Request, settings: AppSettings) -> None:
+    """With `http.metrics_token` set, scraping needs it as a bearer token."""
+    expected = settings.http.metrics_token
+    if expected is None or not expected.get_secret_value():
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.get_secret_value().encode()
+    ):
+        raise Unauthenticated("The metrics endpoint requires its bearer token.")
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    dependencies=[Depends(require_metrics_token)],
+    responses={401: {"description": "The metrics token is set and was not given"}},
+)
 async def prometheus(database: AppDatabase) -> Response:
     _observe_pool(database)
     await _observe_jobs(database)

@@ -14,6 +14,7 @@ from maintainpro.core.deps import DbSession
 from maintainpro.core.errors import Conflict, FieldError, ValidationFailed
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.core.pagination import Page
+from maintainpro.core.retry import IDEMPOTENT
 from maintainpro.meter import ingest, readings
 from maintainpro.meter import service as meter_service
 from maintainpro.meter.schemas import (
@@ -104,7 +105,7 @@ async def record_reading(
     return result
 
 
-@router.post("/meter-readings/bulk")
+@router.post("/meter-readings/bulk", openapi_extra=IDEMPOTENT)
 async def ingest_readings(body: BulkReadings, auth: CanRecord, session: DbSession) -> BatchResult:
     """Thousands of readings across meters; answered item by item (`stored`, `duplicate`,
     `rejected` with a reason). Resending a batch stores nothing twice."""
