@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import (
-    BindParameter,
+    ColumnElement,
     Float,
     Select,
     TableValuedAlias,
     Uuid,
     bindparam,
+    cast,
     column,
     func,
     select,
@@ -60,10 +61,11 @@ def location_subtree_ids(organization_id: UUID, location_id: UUID) -> Select[tup
     return tree.subtree_ids(Location, organization_id, location_id)
 
 
-def _site_ids(auth: Authorized) -> BindParameter[Sequence[UUID]]:
+def _site_ids(auth: Authorized) -> ColumnElement[Sequence[UUID]]:
     """The caller's site ids for a definer function; NULL for the whole organization."""
     scope = sites(auth)
-    return bindparam("site_ids", None if scope is None else sorted(scope), type_=ARRAY(Uuid()))
+    value = None if scope is None else sorted(scope)
+    return cast(bindparam("site_ids", value, type_=ARRAY(Uuid())), ARRAY(Uuid()))
 
 
 def search_matches(
