@@ -125,3 +125,19 @@ async def test_definer_search_and_nearby_use_their_indexes(
         )
         for sql in bodies:
             assert_indexed(await plan_nodes(conn, sql), "assets")
+
+
+async def test_search_joins_its_ranked_matches_through_an_index(
+    conn: AsyncConnection, filled: Tenant
+) -> None:
+    """The ranked, scoped, keyset-paged search query, as the application role with a tenant: the
+    matches come from the definer function, the rows through the primary key, never a scan."""
+    for scope, params in (
+        (Scope.ALL, {"q": "pump"}),
+        (Scope.SITE, {"q": "pump", "status": "active"}),
+    ):
+        query = AssetFilter.model_validate(params)
+        statement = listing.search_statement(_auth(filled, scope), query)
+        nodes = await plan_nodes(conn, literal_sql(statement))
+        assert any(n.get("Function Name") == "search_assets" for n in nodes), nodes
+        assert_indexed(nodes, "assets")

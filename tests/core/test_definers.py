@@ -21,8 +21,8 @@ POINT = {"lat": 52.52, "lng": 13.405}
 
 # name -> the call (`:lat`, `:lng` and `:email`, the other tenant's admin, are bound).
 SAMPLES: dict[str, str] = {
-    "search_assets": "app.search_assets('kestrel', 50)",
-    "nearby_assets": "app.nearby_assets(:lat, :lng, 10000, 50)",
+    "search_assets": "app.search_assets('kestrel', NULL, NULL, NULL)",
+    "nearby_assets": "app.nearby_assets(:lat, :lng, 10000, 50, NULL)",
     "nearby_vendors": "app.nearby_vendors(:lat, :lng, 10000, 50)",
     "nearby_contractors": "app.nearby_contractors(:lat, :lng, 10000, 50)",
     "auth_resolve_login": "app.auth_resolve_login(:email)",

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from maintainpro.asset import repository
-from maintainpro.asset.schemas import AssetFilter, AssetRead
+from maintainpro.asset.schemas import AssetFilter, AssetNearby, AssetRead, NearbyQuery
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import FieldError, ValidationFailed
 from maintainpro.core.pagination import Page, decode_cursor, encode_cursor
@@ -83,22 +83,49 @@ async def list_assets(
     )
 
 
-async def _search(session: AsyncSession, auth: Authorized, query: AssetFilter) -> Page[AssetRead]:
-    """Best matches first; the cursor is the position in the ranked list."""
+def _search_position(cursor: str) -> tuple[float, UUID]:
+    rank, last_id = decode_cursor(cursor, parts=2)
+    try:
+        return float(rank), UUID(last_id)
+    except ValueError as exc:
+        raise _bad_cursor() from exc
+
+
+def search_statement(auth: Authorized, query: AssetFilter) -> Select[tuple[object, ...]]:
+    """One query: the caller's matches ranked, filtered and keyset-paged in the database."""
     assert query.q is not None
-    ranked = await repository.search(session, query.q)
-    start = 0
-    if query.cursor:
-        (offset,) = decode_cursor(query.cursor, parts=1)
-        if not offset.isdigit():
-            raise _bad_cursor()
-        start = int(offset)
-    order = {asset_id: position for position, (asset_id, _) in enumerate(ranked)}
-    rows = await session.scalars(_filtered(auth, query).where(Asset.id.in_(list(order))))
-    matches = sorted(rows, key=lambda asset: order[asset.id])
-    page = matches[start : start + query.limit]
-    more = start + query.limit < len(matches)
+    after = _search_position(query.cursor) if query.cursor else None
+    matches = repository.search_matches(auth, query.q, after)
+    return (
+        _filtered(auth, query)
+        .with_only_columns(*repository.READ_COLUMNS, matches.c.rank)
+        .join(matches, matches.c.id == Asset.id)
+        .order_by(matches.c.rank.desc(), matches.c.id)
+        .limit(query.limit + 1)
+    )
+
+
+async def _search(session: AsyncSession, auth: Authorized, query: AssetFilter) -> Page[AssetRead]:
+    """Best matches first; the cursor is the last row's (rank, id)."""
+    rows = (await session.execute(search_statement(auth, query))).all()
+    page = rows[: query.limit]
+    last = page[-1] if len(rows) > query.limit else None
     return Page(
         items=[AssetRead.model_validate(row) for row in page],
-        next_cursor=encode_cursor(start + query.limit) if more else None,
+        next_cursor=encode_cursor(repr(last.rank), last.id) if last else None,
     )
+
+
+async def nearby(session: AsyncSession, auth: Authorized, query: NearbyQuery) -> list[AssetNearby]:
+    """Nearest first among the assets the caller may see (the scope applies before the cap)."""
+    near = repository.nearby_matches(auth, query.lat, query.lng, query.radius_m, query.limit)
+    statement = (
+        repository.visible(auth)
+        .with_only_columns(*repository.READ_COLUMNS, near.c.distance_m)
+        .join(near, near.c.id == Asset.id)
+        .order_by(near.c.distance_m, near.c.id)
+    )
+    return [
+        AssetNearby.model_validate({**row._mapping, "distance_m": round(row.distance_m, 2)})
+        for row in await session.execute(statement)
+    ]

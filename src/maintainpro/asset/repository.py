@@ -1,19 +1,40 @@
 """Asset queries: always tenant-scoped; tree walks are single recursive queries; search and
-geo go through the definer functions of revision 0004 (D3)."""
+geo go through the definer functions of revision 0008, which apply the site scope before their
+row cap (D3)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    TableValuedAlias,
+    Uuid,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro import tree
+from maintainpro.asset.schemas import AssetRead
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
 from maintainpro.models import Asset, Location
 
-SEARCH_LIMIT = 1000
+# What a response needs: every column but the search vector.
+READ_COLUMNS = tuple(getattr(Asset, name) for name in AssetRead.model_fields)
+
+
+def sites(auth: Authorized) -> frozenset[UUID] | None:
+    """The sites the caller is bound to, or None when the scope is the whole organization."""
+    return None if auth.scope is Scope.ALL else auth.principal.site_ids
 
 
 def visible(auth: Authorized) -> Select[Asset]:
@@ -21,52 +42,64 @@ def visible(auth: Authorized) -> Select[Asset]:
     query = select(Asset).where(
         Asset.organization_id == principal.organization_id, Asset.deleted_at.is_(None)
     )
-    if auth.scope is not Scope.ALL:
-        query = query.where(Asset.site_id.in_(principal.site_ids))
+    scope = sites(auth)
+    if scope is not None:
+        query = query.where(Asset.site_id.in_(scope))
     return query
 
 
-async def subtree(
-    session: AsyncSession, organization_id: UUID, root_id: UUID
-) -> list[tuple[Asset, int]]:
-    return await tree.subtree(session, Asset, organization_id, root_id)
+async def subtree(session: AsyncSession, auth: Authorized, root: Asset) -> list[tuple[Asset, int]]:
+    return await tree.subtree(session, Asset, root.organization_id, root.id, site_ids=sites(auth))
 
 
-async def ancestors(session: AsyncSession, organization_id: UUID, node_id: UUID) -> list[Asset]:
-    return await tree.ancestors(session, Asset, organization_id, node_id)
+async def ancestors(session: AsyncSession, auth: Authorized, node: Asset) -> list[Asset]:
+    return await tree.ancestors(session, Asset, node.organization_id, node.id, site_ids=sites(auth))
 
 
 def location_subtree_ids(organization_id: UUID, location_id: UUID) -> Select[tuple[UUID]]:
     """Ids of a location and everything below it, for "assets in this area" filters."""
-    tree = (
-        select(Location.id)
-        .where(Location.organization_id == organization_id, Location.id == location_id)
-        .cte("places", recursive=True)
-    )
-    tree = tree.union_all(
-        select(Location.id).join(
-            tree, (Location.parent_id == tree.c.id) & (Location.organization_id == organization_id)
+    return tree.subtree_ids(Location, organization_id, location_id)
+
+
+def _site_ids(auth: Authorized) -> ColumnElement[Sequence[UUID]]:
+    """The caller's site ids for a definer function; NULL for the whole organization."""
+    scope = sites(auth)
+    value = None if scope is None else sorted(scope)
+    return cast(bindparam("site_ids", value, type_=ARRAY(Uuid())), ARRAY(Uuid()))
+
+
+def search_matches(
+    auth: Authorized, query: str, after: tuple[float, UUID] | None
+) -> TableValuedAlias:
+    """(id, rank) of the caller's matches ranked after the cursor position, if any."""
+    rank, last_id = after if after else (None, None)
+    return (
+        func.app.search_assets(
+            bindparam("query", query),
+            _site_ids(auth),
+            bindparam("after_rank", rank, type_=Float),
+            bindparam("after_id", last_id, type_=Uuid),
         )
+        .table_valued(column("id", Uuid), column("rank", Float))
+        .alias("matches")
     )
-    return select(tree.c.id)
 
 
-async def search(session: AsyncSession, query: str) -> list[tuple[UUID, float]]:
-    rows = await session.execute(
-        text("SELECT id, rank FROM app.search_assets(:query, :limit)"),
-        {"query": query, "limit": SEARCH_LIMIT},
+def nearby_matches(
+    auth: Authorized, lat: float, lng: float, radius_m: float, limit: int
+) -> TableValuedAlias:
+    """(id, distance_m) of the caller's nearest assets within the radius."""
+    return (
+        func.app.nearby_assets(
+            bindparam("lat", lat, type_=Float),
+            bindparam("lng", lng, type_=Float),
+            bindparam("radius_m", radius_m, type_=Float),
+            bindparam("max_rows", limit),
+            _site_ids(auth),
+        )
+        .table_valued(column("id", Uuid), column("distance_m", Float))
+        .alias("near")
     )
-    return [(row[0], float(row[1])) for row in rows]
-
-
-async def nearby(
-    session: AsyncSession, lat: float, lng: float, radius_m: float, limit: int
-) -> list[tuple[UUID, float]]:
-    rows = await session.execute(
-        text("SELECT id, distance_m FROM app.nearby_assets(:lat, :lng, :radius, :limit)"),
-        {"lat": lat, "lng": lng, "radius": radius_m, "limit": limit},
-    )
-    return [(row[0], float(row[1])) for row in rows]
 
 
 async def live_children(session: AsyncSession, organization_id: UUID, asset_id: UUID) -> int:

@@ -69,20 +69,7 @@ async def create_asset(
 async def nearby_assets(
     auth: CanRead, session: DbSession, query: Annotated[NearbyQuery, Query()]
 ) -> dict[str, list[AssetNearby]]:
-    found = await repository.nearby(session, query.lat, query.lng, query.radius_m, query.limit)
-    distances = dict(found)
-    rows = {
-        a.id: a
-        for a in await session.scalars(
-            repository.visible(auth).where(Asset.id.in_(list(distances)))
-        )
-    }
-    items = [
-        AssetNearby.model_validate(_with(rows[asset_id], distance_m=round(distance, 2)))
-        for asset_id, distance in found
-        if asset_id in rows
-    ]
-    return {"items": items}
+    return {"items": await listing.nearby(session, auth, query)}
 
 
 @router.get("/{asset_id}")
@@ -106,15 +93,13 @@ async def get_children(asset_id: UUID, auth: CanRead, session: DbSession) -> lis
 @router.get("/{asset_id}/ancestors")
 async def get_ancestors(asset_id: UUID, auth: CanRead, session: DbSession) -> list[AssetRead]:
     asset = await asset_service.get(session, auth, asset_id)
-    return [
-        _read(row) for row in await repository.ancestors(session, asset.organization_id, asset.id)
-    ]
+    return [_read(row) for row in await repository.ancestors(session, auth, asset)]
 
 
 @router.get("/{asset_id}/subtree")
 async def get_subtree(asset_id: UUID, auth: CanRead, session: DbSession) -> list[AssetNode]:
     root = await asset_service.get(session, auth, asset_id)
-    nodes = await repository.subtree(session, root.organization_id, root.id)
+    nodes = await repository.subtree(session, auth, root)
     return [AssetNode.model_validate(_with(node, depth=depth)) for node, depth in nodes]
 
 

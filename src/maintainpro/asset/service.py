@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from maintainpro import tree
 from maintainpro.asset import repository
 from maintainpro.asset.schemas import AssetCreate, AssetRollup, AssetUpdate
 from maintainpro.auth.permissions import Scope
@@ -42,17 +43,23 @@ async def _reference(session: AsyncSession, auth: Authorized, field: str, asset_
         raise _invalid(field, "The parent asset does not exist.") from exc
 
 
-async def _site_of(session: AsyncSession, auth: Authorized, asset: Asset) -> UUID | None:
-    """An asset belongs to the site of its location, else to its parent's site."""
+async def _check_references(session: AsyncSession, auth: Authorized, asset: Asset) -> None:
+    """The location and the parent must be live and visible to the caller."""
     if asset.location_id is not None:
         try:
-            location = await location_service.get(session, auth, asset.location_id)
+            await location_service.get(session, auth, asset.location_id)
         except NotFound as exc:
             raise _invalid("locationId", "The location does not exist.") from exc
-        return location.site_id
     if asset.parent_id is not None:
-        return (await _reference(session, auth, "parentId", asset.parent_id)).site_id
-    return None
+        await _reference(session, auth, "parentId", asset.parent_id)
+
+
+async def _placed(session: AsyncSession, auth: Authorized, asset: Asset) -> None:
+    """Writes the asset, then reads back the site the database derived for it (revision 0008:
+    the site of its live location, else its parent's) and checks the caller's scope."""
+    await _flush(session)
+    await session.refresh(asset, ["site_id"])
+    _check_site_scope(auth, asset)
 
 
 async def _flush(session: AsyncSession) -> None:
@@ -67,12 +74,9 @@ async def create(session: AsyncSession, auth: Authorized, data: AssetCreate) -> 
     values = data.model_dump()
     values["label_code"] = values["label_code"] or data.code
     asset = Asset(organization_id=auth.principal.organization_id, **values)
-    if data.parent_id is not None:
-        await _reference(session, auth, "parentId", data.parent_id)
-    asset.site_id = await _site_of(session, auth, asset)
-    _check_site_scope(auth, asset)
+    await _check_references(session, auth, asset)
     session.add(asset)
-    await _flush(session)
+    await _placed(session, auth, asset)
     return asset
 
 
@@ -103,20 +107,20 @@ async def update_asset(
     for name, value in changes.items():
         setattr(asset, name, value)
     if {"location_id", "parent_id"} & changes.keys():
-        asset.site_id = await _site_of(session, auth, asset)
-        _check_site_scope(auth, asset)
-    await _flush(session)
+        await _check_references(session, auth, asset)
+        await _placed(session, auth, asset)
+    else:
+        await _flush(session)
     return asset
 
 
 async def _check_no_cycle(
     session: AsyncSession, auth: Authorized, asset: Asset, parent_id: UUID
 ) -> None:
+    """Under the tree lock, so a concurrent move cannot slip in between check and write."""
     await _reference(session, auth, "parentId", parent_id)
-    below = {
-        node.id for node, _ in await repository.subtree(session, asset.organization_id, asset.id)
-    }
-    if parent_id in below:
+    await tree.lock(session, Asset, asset.organization_id)
+    if await tree.contains(session, Asset, asset.organization_id, asset.id, parent_id):
         message = "An asset cannot be placed below itself or one of its descendants."
         raise Conflict(message, [FieldError("parentId", message, "cycle")])
 
@@ -147,13 +151,16 @@ async def delete(
                     Asset.parent_id == asset.id,
                     Asset.deleted_at.is_(None),
                 )
-                .values(parent_id=None)
+                # Roots keep their place (and so their site): the parent's location.
+                .values(
+                    parent_id=None, location_id=func.coalesce(Asset.location_id, asset.location_id)
+                )
             )
         else:
-            ids = [node.id for node, _ in await repository.subtree(session, org, asset.id)]
+            ids = tree.subtree_ids(Asset, org, asset.id)
             await session.execute(
                 update(Asset)
-                .where(Asset.organization_id == org, Asset.id.in_(ids))
+                .where(Asset.organization_id == org, Asset.id.in_(ids.scalar_subquery()))
                 .values(deleted_at=now)
             )
     asset.deleted_at = now
@@ -164,7 +171,7 @@ async def rollup(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Ass
     """Counts over the asset and everything below it: by status, by criticality, and how many
     are down right now (an open downtime event); open work joins with C3."""
     root = await get(session, auth, asset_id)
-    nodes = [node for node, _ in await repository.subtree(session, root.organization_id, root.id)]
+    nodes = [node for node, _ in await repository.subtree(session, auth, root)]
     down_now = await session.scalar(
         select(func.count(func.distinct(DowntimeEvent.asset_id))).where(
             DowntimeEvent.organization_id == root.organization_id,

@@ -55,6 +55,7 @@ def definer_function(
     volatility: str = "STABLE",
     replace: bool = False,
     search_path: str = DEFINER_SEARCH_PATH,
+    rows: int | None = None,
 ) -> None:
     """A SQL function that runs as the BYPASSRLS definer role (D3, D4), callable by the app role
     only, with a fixed search_path; every name in `body` is schema-qualified. Its body must
@@ -62,8 +63,9 @@ def definer_function(
     D4, return nothing but ids. `tests/core/test_definers.py` executes each one."""
     qualified = f"app.{signature}"
     verb = "CREATE OR REPLACE" if replace else "CREATE"
+    estimate = f" ROWS {rows}" if rows is not None else ""  # the planner's row estimate
     run_sql(
-        f"{verb} FUNCTION {qualified} RETURNS {returns} LANGUAGE sql {volatility}"
+        f"{verb} FUNCTION {qualified} RETURNS {returns} LANGUAGE sql {volatility}{estimate}"
         f" SECURITY DEFINER SET search_path = {search_path} AS $fn$ {body} $fn$;"
         f" ALTER FUNCTION {qualified} OWNER TO {Role.DEFINER};"
         f" REVOKE ALL ON FUNCTION {qualified} FROM PUBLIC;"

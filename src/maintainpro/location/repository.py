@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro import tree
@@ -13,33 +13,32 @@ from maintainpro.auth.principal import Authorized
 from maintainpro.models import Location
 
 
+def sites(auth: Authorized) -> frozenset[UUID] | None:
+    return None if auth.scope is Scope.ALL else auth.principal.site_ids
+
+
 def visible(auth: Authorized) -> Select[Location]:
     principal = auth.principal
     query = select(Location).where(
         Location.organization_id == principal.organization_id, Location.deleted_at.is_(None)
     )
-    if auth.scope is not Scope.ALL:
-        query = query.where(Location.site_id.in_(principal.site_ids))
+    scope = sites(auth)
+    if scope is not None:
+        query = query.where(Location.site_id.in_(scope))
     return query
 
 
 async def subtree(
-    session: AsyncSession, organization_id: UUID, root_id: UUID
+    session: AsyncSession, auth: Authorized, root: Location
 ) -> list[tuple[Location, int]]:
-    return await tree.subtree(session, Location, organization_id, root_id)
+    return await tree.subtree(
+        session, Location, root.organization_id, root.id, site_ids=sites(auth)
+    )
 
 
-async def ancestors(session: AsyncSession, organization_id: UUID, node_id: UUID) -> list[Location]:
-    return await tree.ancestors(session, Location, organization_id, node_id)
-
-
-async def move_subtree_to_site(
-    session: AsyncSession, organization_id: UUID, ids: list[UUID], site_id: UUID
-) -> None:
-    await session.execute(
-        update(Location)
-        .where(Location.organization_id == organization_id, Location.id.in_(ids))
-        .values(site_id=site_id)
+async def ancestors(session: AsyncSession, auth: Authorized, node: Location) -> list[Location]:
+    return await tree.ancestors(
+        session, Location, node.organization_id, node.id, site_ids=sites(auth)
     )
 
 

@@ -59,7 +59,7 @@ async def get_location(
 @router.get("/{location_id}/subtree")
 async def get_subtree(location_id: UUID, auth: CanRead, session: DbSession) -> list[LocationNode]:
     root = await location_service.get(session, auth, location_id)
-    nodes = await repository.subtree(session, root.organization_id, root.id)
+    nodes = await repository.subtree(session, auth, root)
     return [
         LocationNode.model_validate(
             {**LocationRead.model_validate(node).model_dump(by_alias=False), "depth": depth}
@@ -71,7 +71,7 @@ async def get_subtree(location_id: UUID, auth: CanRead, session: DbSession) -> l
 @router.get("/{location_id}/ancestors")
 async def get_ancestors(location_id: UUID, auth: CanRead, session: DbSession) -> list[LocationRead]:
     location = await location_service.get(session, auth, location_id)
-    chain = await repository.ancestors(session, location.organization_id, location.id)
+    chain = await repository.ancestors(session, auth, location)
     return [LocationRead.model_validate(node) for node in chain]
 
 

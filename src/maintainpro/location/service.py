@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
+from maintainpro import tree
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
@@ -107,6 +108,7 @@ async def update(
             raise _invalid(to_camel(name), "Cannot be null.")
         setattr(location, name, value)
     await _flush_unique(session)
+    await session.refresh(location, ["site_id"])
     return location
 
 
@@ -118,8 +120,8 @@ async def _move(
     if location.kind == "site" or parent_id is None:
         raise _invalid("parentId", "Sites stay roots and everything else keeps a parent.")
     parent = await _parent(session, auth, parent_id)
-    tree = await repository.subtree(session, location.organization_id, location.id)
-    if parent.id in {node.id for node, _ in tree}:
+    await tree.lock(session, Location, location.organization_id)
+    if await tree.contains(session, Location, location.organization_id, location.id, parent.id):
         raise Conflict(
             "A location cannot move below itself.",
             [
@@ -128,13 +130,9 @@ async def _move(
                 )
             ],
         )
+    # The database re-derives the site of the whole subtree and of the assets placed in it
+    # (revision 0008); the flush in `update` runs it and the refresh reads it back.
     location.parent_id = parent.id
-    if parent.site_id != location.site_id:
-        await repository.move_subtree_to_site(
-            session, location.organization_id, [node.id for node, _ in tree], parent.site_id
-        )
-        await session.refresh(location)
-        location.parent_id = parent.id
 
 
 async def delete(session: AsyncSession, auth: Authorized, location_id: UUID) -> None:
