@@ -22,6 +22,7 @@ from maintainpro.core.errors import (
     problem,
 )
 from maintainpro.core.logging import get_logger
+from maintainpro.core.schemas import UNSTORABLE
 from maintainpro.core.transient import is_unavailable, sqlstate
 
 log = get_logger("maintainpro.errors")
@@ -58,15 +59,22 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _printable(text: str) -> str:
+    """A key or message echoing refused input never carries NUL or a lone surrogate out."""
+    return UNSTORABLE.sub("\ufffd", text)
+
+
 def _field_path(location: tuple[object, ...]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or str(location[0] if location else "")
+    return _printable(".".join(parts) or str(location[0] if location else ""))
 
 
 def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return [
         FieldError(
-            field=_field_path(tuple(err["loc"])), message=str(err["msg"]), code=str(err["type"])
+            field=_field_path(tuple(err["loc"])),
+            message=_printable(str(err["msg"])),
+            code=str(err["type"]),
         )
         for err in exc.errors()
     ]
