@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from maintainpro.core import context
 from maintainpro.core.errors import (
@@ -109,7 +111,20 @@ async def on_http(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}."
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
     return problem_response(exc.status_code, code, title, detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers at this path. The router's own `Allow` names only the
+    first route whose path matched, so a path served by two routes (GET and POST) lied."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 INTEGRITY = {

@@ -15,6 +15,7 @@ from maintainpro.core.db import Database
 from maintainpro.core.deps import AppDatabase, AppSettings
 from maintainpro.core.errors import ServiceUnavailable
 from maintainpro.core.logging import get_logger
+from maintainpro.core.openapi import TEXT, media
 
 router = APIRouter(tags=["health"])
 log = get_logger(__name__)
@@ -42,7 +43,7 @@ async def ready(database: AppDatabase, settings: AppSettings) -> dict[str, str]:
     return {"status": "ready"}
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, responses=media({"text/plain": TEXT}))
 async def prometheus(database: AppDatabase) -> Response:
     _observe_pool(database)
     await _observe_jobs(database)
