@@ -3,6 +3,7 @@ camelCase, except declared internal columns, which never appear in a response.""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from ipaddress import ip_address
 from uuid import UUID
@@ -18,6 +19,7 @@ from maintainpro.asset.schemas import AssetRead
 from maintainpro.audit.schemas import ActivityLogRead
 from maintainpro.auth.schemas import SessionRead
 from maintainpro.core import context
+from maintainpro.core.errors import PROBLEM_JSON
 from maintainpro.core.schemas import ReadSchema
 from maintainpro.downtime.schemas import DowntimeRead
 from maintainpro.location.schemas import LocationRead
@@ -134,3 +136,96 @@ async def test_session_rows_round_trip(client: httpx.AsyncClient, acme: Tenant) 
     sessions = (await client.get("/api/v1/auth/sessions", headers=acme.headers("admin"))).json()
     assert sessions[0]["userId"] == str(acme.users["admin"].id)
     assert sessions[0]["ip"] is None or ip_address(sessions[0]["ip"])
+
+
+NUL, SURROGATE = "\u0000", "\ud800"
+TEXT_POSTS = [
+    ("/api/v1/vendors", {"name": "Acme Supply"}, "name"),
+    ("/api/v1/assets", {"code": "P-100", "name": "Pump"}, "name"),
+    ("/api/v1/locations", {"code": "WEST", "name": "West", "kind": "site"}, "name"),
+    (
+        "/api/v1/users",
+        {"email": "nul@acme.example.com", "fullName": "N", "role": "requester"},
+        "fullName",
+    ),
+]
+
+
+def _body(payload: dict[str, object]) -> bytes:
+    """JSON with a lone surrogate kept as its `\\ud800` escape (valid JSON text, invalid UTF-16)."""
+    return json.dumps(payload, ensure_ascii=True).encode()
+
+
+def _refused(response: httpx.Response, field: str) -> None:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    # The field, or a key inside it (pydantic names a refused mapping key itself).
+    assert len(problem["errors"]) == 1
+    assert problem["errors"][0]["field"] in {field, f"{field}.k\ufffd\ufffd\ufffd.[key]"}
+    # pydantic-core refuses a surrogate in some string types itself (`string_unicode`).
+    assert problem["errors"][0]["code"] in {"invalid_character", "string_unicode"}
+
+
+@pytest.mark.parametrize("char", [NUL, SURROGATE], ids=["nul", "surrogate"])
+@pytest.mark.parametrize(
+    ("path", "payload", "field"), TEXT_POSTS, ids=[p[0].rsplit("/", 1)[1] for p in TEXT_POSTS]
+)
+async def test_a_text_field_refuses_nul_and_lone_surrogates(
+    client: httpx.AsyncClient,
+    acme: Tenant,
+    path: str,
+    payload: dict[str, object],
+    field: str,
+    char: str,
+) -> None:
+    body = {**payload, field: f"bad{char}text"}
+    headers = {**acme.headers("admin"), "Content-Type": "application/json"}
+    _refused(await client.post(path, content=_body(body), headers=headers), field)
+    ok = await client.post(path, content=_body(payload), headers=headers)
+    assert ok.status_code == 201, ok.text
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"contacts": [{"name": f"A{NUL}"}]}, "contacts.0.name"),
+        ({"services": ["pumps", f"val{NUL}ves"]}, "services"),
+        ({"notes": f"x{SURROGATE}"}, "notes"),
+    ],
+    ids=["nested-model", "list-of-str", "surrogate"],
+)
+async def test_nested_and_list_text_refuses_nul(
+    client: httpx.AsyncClient, acme: Tenant, payload: dict[str, object], field: str
+) -> None:
+    headers = {**acme.headers("admin"), "Content-Type": "application/json"}
+    body = _body({"name": "Acme Supply", **payload})
+    _refused(await client.post("/api/v1/vendors", content=body, headers=headers), field)
+
+
+@pytest.mark.parametrize(
+    "specifications",
+    [{f"ke{NUL}y": 1}, {"rating": {"unit": [f"k{NUL}W"]}}, {f"k{SURROGATE}": "v"}],
+    ids=["dict-key", "nested-dict-list-value", "surrogate-key"],
+)
+async def test_json_keys_and_values_refuse_nul(
+    client: httpx.AsyncClient, acme: Tenant, specifications: dict[str, object]
+) -> None:
+    headers = {**acme.headers("admin"), "Content-Type": "application/json"}
+    body = _body({"code": "P-1", "name": "Pump", "specifications": specifications})
+    _refused(await client.post("/api/v1/assets", content=body, headers=headers), "specifications")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/assets?q=%00", "q"),
+        ("/api/v1/vendors?cursor=ab%00cd", "cursor"),
+    ],
+    ids=["q", "cursor"],
+)
+async def test_query_parameters_refuse_nul(
+    client: httpx.AsyncClient, acme: Tenant, path: str, field: str
+) -> None:
+    _refused(await client.get(path, headers=acme.headers("admin")), field)

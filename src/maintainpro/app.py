@@ -10,8 +10,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from maintainpro import api
+from maintainpro.auth.deps import current_principal
 from maintainpro.config import Settings, get_settings
-from maintainpro.core import problems
+from maintainpro.core import openapi, problems
 from maintainpro.core.database import resolve_server
 from maintainpro.core.db import Database, create_database
 from maintainpro.core.logging import configure_logging, get_logger
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.db = database
     problems.install(app)
+    openapi.install(app, authenticated=current_principal)
     app.include_router(health_router)
     app.include_router(api.router)
     # Added last = outermost: request id and headers wrap everything, CORS answers preflights;

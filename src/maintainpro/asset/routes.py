@@ -30,6 +30,7 @@ from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.openapi import BINARY, TEXT, media
 from maintainpro.core.pagination import Page, PageQuery
 from maintainpro.models import Asset
 
@@ -117,7 +118,11 @@ async def get_history(
     return await asset_history.history(session, asset, query)
 
 
-@router.get("/{asset_id}/label", response_class=Response)
+@router.get(
+    "/{asset_id}/label",
+    response_class=Response,
+    responses=media({"image/svg+xml": TEXT, "image/png": BINARY}),
+)
 async def get_label(
     asset_id: UUID, auth: CanRead, session: DbSession, query: Annotated[LabelQuery, Query()]
 ) -> Response:

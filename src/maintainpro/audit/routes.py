@@ -17,6 +17,7 @@ from maintainpro.auth.principal import Authorized
 from maintainpro.core import context
 from maintainpro.core.db import transaction
 from maintainpro.core.deps import AppDatabase, DbSession
+from maintainpro.core.openapi import TEXT, media
 from maintainpro.core.pagination import Page
 
 router = APIRouter(prefix="/activity-logs", tags=["activity-logs"])
@@ -33,7 +34,11 @@ async def list_activity_logs(
     return await audit_service.list_entries(session, auth.principal.organization_id, query)
 
 
-@router.get("/export", response_class=StreamingResponse)
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses=media({"text/csv": TEXT, "application/json": {"schema": {"type": "array"}}}),
+)
 async def export_activity_logs(
     auth: CanRead, database: AppDatabase, query: Annotated[ActivityLogExport, Query()]
 ) -> StreamingResponse:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from maintainpro.core import context
 from maintainpro.core.errors import (
@@ -23,6 +25,7 @@ from maintainpro.core.errors import (
 )
 from maintainpro.core.logging import get_logger
 from maintainpro.core.retry import mark_retryable
+from maintainpro.core.schemas import UNSTORABLE
 from maintainpro.core.transient import is_connection_loss, is_unavailable, sqlstate
 
 log = get_logger("maintainpro.errors")
@@ -59,15 +62,22 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _printable(text: str) -> str:
+    """A key or message echoing refused input never carries NUL or a lone surrogate out."""
+    return UNSTORABLE.sub("\ufffd", text)
+
+
 def _field_path(location: tuple[object, ...]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or str(location[0] if location else "")
+    return _printable(".".join(parts) or str(location[0] if location else ""))
 
 
 def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return [
         FieldError(
-            field=_field_path(tuple(err["loc"])), message=str(err["msg"]), code=str(err["type"])
+            field=_field_path(tuple(err["loc"])),
+            message=_printable(str(err["msg"])),
+            code=str(err["type"]),
         )
         for err in exc.errors()
     ]
@@ -102,7 +112,20 @@ async def on_http(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}."
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
     return problem_response(exc.status_code, code, title, detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers at this path. The router's own `Allow` names only the
+    first route whose path matched, so a path served by two routes (GET and POST) lied."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 INTEGRITY = {

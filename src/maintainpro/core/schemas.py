@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+# PostgreSQL text cannot hold U+0000, and a lone UTF-16 surrogate has no UTF-8 encoding.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_at(value: object, where: str = "") -> str | None:
+    """Where the first string that cannot be stored sits inside `value` ('' for `value` itself,
+    `[2]` or `.key` inside lists and mappings, keys included), or None if all of it can."""
+    if isinstance(value, str):
+        return where if UNSTORABLE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{UNSTORABLE.sub('?', str(key))}"
+            if isinstance(key, str) and UNSTORABLE.search(key):
+                return path
+            if (found := unstorable_at(item, path)) is not None:
+                return found
+    if isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            if (found := unstorable_at(item, f"{where}[{index}]")) is not None:
+                return found
+    return None
 
 
 class ReadSchema(BaseModel):
@@ -20,7 +45,9 @@ class ReadSchema(BaseModel):
 
 class WriteSchema(BaseModel):
     """Requests: only the camelCase names are accepted; anything else is `extra_forbidden` at
-    its own key, never silently dropped nor accepted under two spellings."""
+    its own key, never silently dropped nor accepted under two spellings. No text anywhere in
+    a request (strings, list items, mapping keys and values) may hold NUL or a lone surrogate:
+    every field of every subclass is checked, nested schemas check their own."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -29,6 +56,18 @@ class WriteSchema(BaseModel):
         extra="forbid",
         str_strip_whitespace=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        where = unstorable_at(value)
+        if where is None:
+            return value
+        raise PydanticCustomError(
+            "invalid_character",
+            "Text cannot contain NUL (U+0000) or unpaired surrogates (U+D800-U+DFFF){where}",
+            {"where": f" (at {where.lstrip('.')})" if where else ""},
+        )
 
 
 class QuerySchema(WriteSchema):

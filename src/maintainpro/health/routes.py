@@ -16,6 +16,7 @@ from maintainpro.core.db import Database
 from maintainpro.core.deps import AppDatabase, AppSettings
 from maintainpro.core.errors import ServiceUnavailable, Unauthenticated
 from maintainpro.core.logging import get_logger
+from maintainpro.core.openapi import TEXT, media
 
 router = APIRouter(tags=["health"])
 log = get_logger(__name__)
@@ -59,7 +60,10 @@ def require_metrics_token(request: Request, settings: AppSettings) -> None:
     "/metrics",
     response_class=Response,
     dependencies=[Depends(require_metrics_token)],
-    responses={401: {"description": "The metrics token is set and was not given"}},
+    responses={
+        **media({"text/plain": TEXT}),
+        401: {"description": "The metrics token is set and was not given"},
+    },
 )
 async def prometheus(database: AppDatabase) -> Response:
     _observe_pool(database)
