@@ -7,12 +7,18 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.audit.schemas import ActivityLogRead
-from maintainpro.core.errors import FieldError, ValidationFailed
-from maintainpro.core.pagination import Page, PageQuery, decode_cursor, encode_cursor
+from maintainpro.core.pagination import (
+    Keyset,
+    Page,
+    PageQuery,
+    aware_datetime,
+    decode_position,
+    split_page,
+)
 from maintainpro.core.schemas import ReadSchema
 from maintainpro.downtime.schemas import DowntimeRead
 from maintainpro.models import ActivityLog, Asset, DowntimeEvent
@@ -26,13 +32,8 @@ class HistoryEntry(ReadSchema):
     downtime: DowntimeRead | None = None
 
 
-def _position(cursor: str) -> tuple[datetime, UUID]:
-    at, entry_id = decode_cursor(cursor, parts=2)
-    try:
-        return datetime.fromisoformat(at), UUID(entry_id)
-    except ValueError as exc:
-        message = "Malformed cursor."
-        raise ValidationFailed(message, [FieldError("cursor", message, "invalid")]) from exc
+CHANGES = Keyset(ActivityLog.occurred_at, ActivityLog.id, aware_datetime, descending=True)
+DOWNTIME = Keyset(DowntimeEvent.started_at, DowntimeEvent.id, aware_datetime, descending=True)
 
 
 async def _changes(
@@ -44,10 +45,8 @@ async def _changes(
         ActivityLog.entity_id == asset.id,
     )
     if before is not None:
-        query = query.where(tuple_(ActivityLog.occurred_at, ActivityLog.id) < before)
-    rows = await session.scalars(
-        query.order_by(ActivityLog.occurred_at.desc(), ActivityLog.id.desc()).limit(limit)
-    )
+        query = CHANGES.after(query, before)
+    rows = await session.scalars(CHANGES.ordered(query, limit))
     return [
         HistoryEntry(
             kind="change", at=r.occurred_at, id=r.id, change=ActivityLogRead.model_validate(r)
@@ -65,10 +64,8 @@ async def _downtime(
         DowntimeEvent.deleted_at.is_(None),
     )
     if before is not None:
-        query = query.where(tuple_(DowntimeEvent.started_at, DowntimeEvent.id) < before)
-    rows = await session.scalars(
-        query.order_by(DowntimeEvent.started_at.desc(), DowntimeEvent.id.desc()).limit(limit)
-    )
+        query = DOWNTIME.after(query, before)
+    rows = await session.scalars(DOWNTIME.ordered(query, limit))
     return [
         HistoryEntry(
             kind="downtime", at=r.started_at, id=r.id, downtime=DowntimeRead.model_validate(r)
@@ -78,14 +75,11 @@ async def _downtime(
 
 
 async def history(session: AsyncSession, asset: Asset, query: PageQuery) -> Page[HistoryEntry]:
-    before = _position(query.cursor) if query.cursor else None
+    before = decode_position(query.cursor, aware_datetime) if query.cursor else None
     merged = [
         *await _changes(session, asset, before, query.limit + 1),
         *await _downtime(session, asset, before, query.limit + 1),
     ]
     merged.sort(key=lambda entry: (entry.at, entry.id), reverse=True)
-    page = merged[: query.limit]
-    last = page[-1] if len(merged) > query.limit else None
-    return Page(
-        items=page, next_cursor=encode_cursor(last.at.isoformat(), last.id) if last else None
-    )
+    page, next_cursor = split_page(merged, query.limit, lambda entry: (entry.at, entry.id))
+    return Page(items=page, next_cursor=next_cursor)

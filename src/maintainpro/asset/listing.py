@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from uuid import UUID
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from maintainpro.asset import repository
 from maintainpro.asset.schemas import AssetFilter, AssetNearby, AssetRead, NearbyQuery
 from maintainpro.auth.principal import Authorized
-from maintainpro.core.errors import FieldError, ValidationFailed
-from maintainpro.core.pagination import Page, decode_cursor, encode_cursor
+from maintainpro.core.pagination import Keyset, Page, decode_position, split_page
 from maintainpro.models import Asset
 
 # Sort keys clients may use, each backed by an (organization_id, key, id) index.
-SORT_COLUMNS: dict[str, InstrumentedAttribute[str] | InstrumentedAttribute[UUID]] = {
-    "name": Asset.name,
-    "code": Asset.code,
-    "createdAt": Asset.id,  # UUIDv7: creation order
+SORTS: dict[str, Keyset[str] | Keyset[UUID]] = {
+    "name": Keyset(Asset.name, Asset.id, str),
+    "code": Keyset(Asset.code, Asset.id, str),
+    "createdAt": Keyset(Asset.id, Asset.id, UUID),  # UUIDv7: creation order
 }
 
 
@@ -45,27 +44,14 @@ def _filtered(auth: Authorized, query: AssetFilter) -> Select[Asset]:
     return statement
 
 
-def _bad_cursor() -> ValidationFailed:
-    return ValidationFailed(
-        "Malformed cursor.", [FieldError("cursor", "Malformed cursor.", "invalid")]
-    )
+def _keyset(sort: str) -> Keyset[str] | Keyset[UUID]:
+    keyset = SORTS[sort.lstrip("-")]
+    return replace(keyset, descending=True) if sort.startswith("-") else keyset
 
 
 def page_statement(auth: Authorized, query: AssetFilter) -> Select[Asset]:
     """The statement one page of a (non-search) list runs: filters, keyset and sort."""
-    descending = query.sort.startswith("-")
-    key = SORT_COLUMNS[query.sort.lstrip("-")]
-    statement = _filtered(auth, query)
-    if query.cursor:
-        last_key, last_id = decode_cursor(query.cursor, parts=2)
-        try:
-            position = (UUID(last_key) if key is Asset.id else last_key, UUID(last_id))
-        except ValueError as exc:
-            raise _bad_cursor() from exc
-        pair = tuple_(key, Asset.id)
-        statement = statement.where(pair < position if descending else pair > position)
-    order = (key.desc(), Asset.id.desc()) if descending else (key.asc(), Asset.id.asc())
-    return statement.order_by(*order).limit(query.limit + 1)
+    return _keyset(query.sort).page(_filtered(auth, query), query.cursor, query.limit)
 
 
 async def list_assets(
@@ -73,28 +59,16 @@ async def list_assets(
 ) -> Page[AssetRead]:
     if query.q:
         return await _search(session, auth, query)
-    key = SORT_COLUMNS[query.sort.lstrip("-")]
     rows = list(await session.scalars(page_statement(auth, query)))
-    page = rows[: query.limit]
-    last = page[-1] if len(rows) > query.limit else None
-    return Page(
-        items=[AssetRead.model_validate(row) for row in page],
-        next_cursor=encode_cursor(getattr(last, key.key), last.id) if last else None,
-    )
-
-
-def _search_position(cursor: str) -> tuple[float, UUID]:
-    rank, last_id = decode_cursor(cursor, parts=2)
-    try:
-        return float(rank), UUID(last_id)
-    except ValueError as exc:
-        raise _bad_cursor() from exc
+    page, next_cursor = _keyset(query.sort).split(rows, query.limit)
+    return Page(items=[AssetRead.model_validate(row) for row in page], next_cursor=next_cursor)
 
 
 def search_statement(auth: Authorized, query: AssetFilter) -> Select[tuple[object, ...]]:
-    """One query: the caller's matches ranked, filtered and keyset-paged in the database."""
+    """One query: the caller's matches ranked, filtered and keyset-paged in the database (the
+    definer function applies the cursor: best rank first, then id)."""
     assert query.q is not None
-    after = _search_position(query.cursor) if query.cursor else None
+    after = decode_position(query.cursor, float) if query.cursor else None
     matches = repository.search_matches(auth, query.q, after)
     return (
         _filtered(auth, query)
@@ -108,12 +82,8 @@ def search_statement(auth: Authorized, query: AssetFilter) -> Select[tuple[objec
 async def _search(session: AsyncSession, auth: Authorized, query: AssetFilter) -> Page[AssetRead]:
     """Best matches first; the cursor is the last row's (rank, id)."""
     rows = (await session.execute(search_statement(auth, query))).all()
-    page = rows[: query.limit]
-    last = page[-1] if len(rows) > query.limit else None
-    return Page(
-        items=[AssetRead.model_validate(row) for row in page],
-        next_cursor=encode_cursor(repr(last.rank), last.id) if last else None,
-    )
+    page, next_cursor = split_page(rows, query.limit, lambda row: (repr(row.rank), row.id))
+    return Page(items=[AssetRead.model_validate(row) for row in page], next_cursor=next_cursor)
 
 
 async def nearby(session: AsyncSession, auth: Authorized, query: NearbyQuery) -> list[AssetNearby]:

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import ColumnElement, Select, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.asset import service as asset_service
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
-from maintainpro.core.pagination import Page, decode_cursor, encode_cursor
+from maintainpro.core.pagination import Keyset, Page, aware_datetime
 from maintainpro.downtime.schemas import (
     AvailabilityQuery,
     AvailabilityRead,
@@ -136,15 +136,7 @@ async def delete(session: AsyncSession, auth: Authorized, event_id: UUID) -> Non
     await session.flush()
 
 
-def _position(cursor: str) -> tuple[datetime, UUID]:
-    started, event_id = decode_cursor(cursor, parts=2)
-    try:
-        position = datetime.fromisoformat(started), UUID(event_id)
-    except ValueError as exc:
-        raise _invalid("cursor", "Malformed cursor.") from exc
-    if position[0].tzinfo is None:
-        raise _invalid("cursor", "Malformed cursor.")
-    return position
+NEWEST_FIRST = Keyset(DowntimeEvent.started_at, DowntimeEvent.id, aware_datetime, descending=True)
 
 
 def _overlapping(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
@@ -168,17 +160,9 @@ async def list_events(
     if query.open is not None:
         ended = DowntimeEvent.ended_at
         statement = statement.where(ended.is_(None) if query.open else ended.is_not(None))
-    if query.cursor:
-        pair = tuple_(DowntimeEvent.started_at, DowntimeEvent.id)
-        statement = statement.where(pair < _position(query.cursor))
-    order = (DowntimeEvent.started_at.desc(), DowntimeEvent.id.desc())
-    rows = list(await session.scalars(statement.order_by(*order).limit(query.limit + 1)))
-    page = rows[: query.limit]
-    last = page[-1] if len(rows) > query.limit else None
-    return Page(
-        items=[DowntimeRead.model_validate(row) for row in page],
-        next_cursor=encode_cursor(last.started_at.isoformat(), last.id) if last else None,
-    )
+    statement = NEWEST_FIRST.page(statement, query.cursor, query.limit)
+    page, next_cursor = NEWEST_FIRST.split(list(await session.scalars(statement)), query.limit)
+    return Page(items=[DowntimeRead.model_validate(row) for row in page], next_cursor=next_cursor)
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:

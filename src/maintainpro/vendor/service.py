@@ -9,7 +9,7 @@ from typing import Generic
 from uuid import UUID
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import Select, any_, tuple_
+from sqlalchemy import Select, any_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
-from maintainpro.core.pagination import decode_cursor, encode_cursor
+from maintainpro.core.pagination import Keyset
 from maintainpro.core.transient import sqlstate
 from maintainpro.models import Contractor, Vendor
 from maintainpro.vendor import repository
@@ -67,9 +67,7 @@ def page_statement(
         statement = statement.where(model.status == query.status)
     if tag is not None:
         statement = statement.where(any_(kind.tags) == tag)
-    if query.cursor:
-        statement = statement.where(tuple_(model.name, model.id) > _position(query.cursor))
-    return statement.order_by(model.name, model.id).limit(query.limit + 1)
+    return _by_name(model).page(statement, query.cursor, query.limit)
 
 
 async def list_partners(
@@ -82,17 +80,11 @@ async def list_partners(
 ) -> tuple[list[P], str | None]:
     """One page by (name, id) and the cursor of the next one, if any."""
     rows = list(await session.scalars(page_statement(auth, kind, query, tag=tag)))
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    return page, encode_cursor(page[-1].name, page[-1].id) if more else None
+    return _by_name(kind.model).split(rows, query.limit)
 
 
-def _position(cursor: str) -> tuple[str, UUID]:
-    name, last_id = decode_cursor(cursor, parts=2)
-    try:
-        return name, UUID(last_id)
-    except ValueError as exc:
-        raise _invalid("cursor", "Malformed cursor.") from exc
+def _by_name(model: type[P]) -> Keyset[str]:
+    return Keyset(model.name, model.id, str)
 
 
 async def create(session: AsyncSession, auth: Authorized, kind: Kind[P], data: PartnerCreate) -> P:
