@@ -1,0 +1,230 @@
+"""The benchmark's own data: two tenants built with set-based SQL as the maintenance role.
+
+Each tenant gets a site with buildings and areas, `assets` assets spread over them (a quarter
+retired, half with a position, a rare and a common search term), one meter per hundred assets
+plus two dedicated counters (one for the API, one for the floor), an admin and LOGIN_USERS
+technicians, all with one known password. The schema comes from the project's bootstrap and
+migrations, as in the tests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import create_engine
+from sqlalchemy.pool import NullPool
+
+from maintainpro.auth import passwords
+from maintainpro.config import Settings
+from maintainpro.core.bootstrap import bootstrap
+from maintainpro.core.database import Role, ServerTarget, admin_url, resolve_server
+from maintainpro.core.db import create_sync_engine
+from maintainpro.core.migrate import Migrator
+
+DATABASE = "maintainpro_bench"
+DATA_VERSION = 2  # bump when the generator changes: older data is rebuilt
+PASSWORD = "bench-password-1"
+TENANTS = ("bench-a", "bench-b")
+RARE_TERM = "acme42"  # one manufacturer in a thousand: 1 in 1,000 assets
+COMMON_TERM = "pump"  # in every description
+LOGIN_USERS = 512  # technicians of tenant A with the same password: login-<n>@bench-a.example.com
+UPDATE_ROWS = 1024  # rows the update scenario owns (tenant A), split over wrk connections
+HISTORY_START = timedelta(days=4 * 365)  # bulk readings start this far back, one second apart
+
+_ORG = text(
+    "INSERT INTO organizations (id, name, slug) VALUES (app.uuidv7(), :name, :slug) RETURNING id"
+)
+_LOCATIONS = text(
+    """
+    WITH site AS (
+      INSERT INTO locations (id, organization_id, code, name, kind, site_id)
+      SELECT s.id, CAST(:org AS uuid), 'SITE', 'Bench site', 'site', s.id
+      FROM (SELECT app.uuidv7() AS id) AS s RETURNING id
+    ), buildings AS (
+      INSERT INTO locations (id, organization_id, code, name, kind, parent_id, site_id)
+      SELECT app.uuidv7(), CAST(:org AS uuid), 'B-' || b, 'Building ' || b, 'building',
+             site.id, site.id
+      FROM site, generate_series(1, 10) AS b RETURNING id, parent_id, code
+    )
+    INSERT INTO locations (id, organization_id, code, name, kind, parent_id, site_id)
+    SELECT app.uuidv7(), CAST(:org AS uuid), b.code || '-A' || a, 'Area ' || a, 'area',
+           b.id, b.parent_id
+    FROM buildings AS b, generate_series(1, 10) AS a
+    """
+)
+_ASSETS = text(
+    """
+    WITH areas AS (
+      SELECT id, site_id, row_number() OVER (ORDER BY id) - 1 AS n
+      FROM locations WHERE organization_id = CAST(:org AS uuid) AND kind = 'area'
+    )
+    INSERT INTO assets (id, organization_id, code, name, category, manufacturer, model, status,
+                        criticality, latitude, longitude, label_code, description, location_id,
+                        site_id)
+    SELECT app.uuidv7(), CAST(:org AS uuid), 'A-' || i, 'Asset ' || md5(i::text),
+           'cat-' || (i % 50), 'Acme' || (i % 1000), 'M' || (i % 37),
+           (ARRAY['active','inactive','in_maintenance','retired'])[1 + i % 4],
+           (ARRAY['low','medium','high','critical'])[1 + i % 4],
+           CASE WHEN i % 2 = 0 THEN 45 + (i % 1000) / 100.0 END,
+           CASE WHEN i % 2 = 0 THEN 5 + (i % 977) / 100.0 END,
+           'L-' || i, 'pump motor gearbox ' || (i % 97), areas.id, areas.site_id
+    FROM generate_series(1, :rows) AS i JOIN areas ON areas.n = i % 100
+    """
+)
+_METERS = text(
+    """
+    INSERT INTO meters (id, organization_id, asset_id, name, unit, kind)
+    SELECT app.uuidv7(), organization_id, id, 'runtime', 'h', 'counter'
+    FROM assets WHERE organization_id = CAST(:org AS uuid) AND code ~ '^A-[0-9]+00$'
+    """
+)
+_BENCH_METER = text(
+    """
+    INSERT INTO meters (id, organization_id, asset_id, name, unit, kind)
+    SELECT app.uuidv7(), organization_id, id, :name, 's', 'counter'
+    FROM assets WHERE organization_id = CAST(:org AS uuid) AND code = 'A-1'
+    RETURNING id
+    """
+)
+_LOGIN_USERS = text(
+    """
+    INSERT INTO users (id, organization_id, email, full_name, role, password_hash)
+    SELECT app.uuidv7(), CAST(:org AS uuid), 'login-' || n || '@' || :slug || '.example.com',
+           'Bench user ' || n, 'technician', :hash
+    FROM generate_series(0, :users - 1) AS n
+    """
+)
+_ADMIN = text(
+    """
+    INSERT INTO users (id, organization_id, email, full_name, role, password_hash)
+    VALUES (app.uuidv7(), CAST(:org AS uuid), :email, 'Bench admin', 'admin', :hash)
+    RETURNING id
+    """
+)
+
+
+@dataclass
+class Tenant:
+    slug: str
+    organization_id: str
+    admin_id: str
+    admin_email: str
+    api_meter_id: str
+    floor_meter_id: str
+
+
+@dataclass
+class Dataset:
+    """What the load scripts need, written to bench/out/data.json by the generator."""
+
+    assets_per_tenant: int
+    password: str
+    version: int = DATA_VERSION
+    tenants: list[Tenant] = field(default_factory=list)
+    history_start: str = ""
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> Dataset:
+        raw = json.loads(path.read_text())
+        raw.setdefault("version", 1)
+        tenants = [Tenant(**t) for t in raw.pop("tenants")]
+        return cls(**raw, tenants=tenants)
+
+
+def server_target(settings: Settings) -> ServerTarget:
+    return resolve_server(settings.database).with_database(DATABASE)
+
+
+def _drop(settings: Settings, target: ServerTarget) -> None:
+    admin = create_engine(
+        admin_url(target, settings.database), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _schema(settings: Settings, *, reset: bool) -> ServerTarget:
+    target = server_target(settings)
+    if reset:
+        _drop(settings, target)
+    bootstrap(admin_url(target, settings.database), settings.database, DATABASE, print)
+    migrator = Migrator(target, settings.database)
+    migrator.upgrade("head")
+    migrator.dispose()
+    return target
+
+
+def _tenant(conn: Connection, slug: str, rows: int, password_hash: str) -> Tenant:
+    org = str(conn.scalar(_ORG, {"name": f"Bench {slug}", "slug": slug}))
+    conn.execute(_LOCATIONS, {"org": org})
+    conn.execute(_ASSETS, {"org": org, "rows": rows})
+    conn.execute(_METERS, {"org": org})
+    meters = [
+        str(conn.scalar(_BENCH_METER, {"org": org, "name": name}))
+        for name in ("bench-api", "bench-floor")
+    ]
+    email = f"admin@{slug}.example.com"
+    admin = str(conn.scalar(_ADMIN, {"org": org, "email": email, "hash": password_hash}))
+    users = {"org": org, "slug": slug, "hash": password_hash, "users": LOGIN_USERS}
+    conn.execute(_LOGIN_USERS, users)
+    return Tenant(slug, org, admin, email, meters[0], meters[1])
+
+
+def _partitions(conn: Connection, start: datetime) -> None:
+    """Every month the bulk scenario may write to exists beforehand, so neither the API nor the
+    floor pays for partition DDL inside a measured request."""
+    conn.execute(
+        text(
+            "SELECT app.ensure_partition_for('meter_readings', m)"
+            " FROM generate_series(date_trunc('month', CAST(:start AS timestamptz)),"
+            " now() + interval '1 month', interval '1 month') AS m"
+        ),
+        {"start": start},
+    )
+
+
+def existing(conn: Connection) -> bool:
+    found = conn.scalar(
+        text("SELECT count(*) FROM organizations WHERE slug = ANY(:slugs)"),
+        {"slugs": list(TENANTS)},
+    )
+    return bool(found)
+
+
+def generate(settings: Settings, rows: int, out: Path, *, reset: bool) -> Dataset:
+    """Builds the data unless it is already there (same size); `reset` rebuilds from scratch."""
+    target = _schema(settings, reset=reset)
+    engine = create_sync_engine(target, settings.database, Role.MAINT)
+    if out.exists() and not reset:
+        previous = Dataset.load(out)
+        with engine.connect() as conn:
+            same = previous.assets_per_tenant == rows and previous.version == DATA_VERSION
+            if same and existing(conn):
+                engine.dispose()
+                print(f"data present: 2 tenants x {rows} assets")
+                return previous
+    if not reset:
+        engine.dispose()
+        return generate(settings, rows, out, reset=True)
+    start = (datetime.now(UTC) - HISTORY_START).replace(microsecond=0)
+    dataset = Dataset(rows, PASSWORD, history_start=start.isoformat())
+    password_hash = passwords.hash_password(PASSWORD)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT set_config('app.request_id', 'bench-data', true)"))
+        for slug in TENANTS:
+            print(f"tenant {slug}: {rows} assets")
+            dataset.tenants.append(_tenant(conn, slug, rows, password_hash))
+        _partitions(conn, start)
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    dataset.save(out)
+    return dataset

@@ -1,0 +1,22 @@
+-- GET BENCH_PREFIX .. <random id from the list in BENCH_IDS>.
+package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
+local common = require("common")
+
+local prefix = common.env("BENCH_PREFIX")
+local ids = nil
+local requests = {}
+
+function init(args)
+  ids = common.lines(common.env("BENCH_IDS"))
+  math.randomseed(os.time() + (tid or 0))
+  for i = 1, #ids do
+    requests[i] = wrk.format("GET", prefix .. ids[i], common.headers)
+  end
+end
+
+function request()
+  return requests[math.random(#requests)]
+end
+
+setup = common.setup
+done = common.done

@@ -1,0 +1,237 @@
+"""The benchmarked requests: wrk script and inputs per side (API or floor), pgbench script for
+the reads, and the target the issue sets for the ratio to the floor."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import sql
+from bench.data import COMMON_TERM, LOGIN_USERS, RARE_TERM
+from bench.fixtures import Fixtures
+from maintainpro.core.pagination import decode_cursor
+
+PAGE = 50
+BULK_BATCH = 5000
+BULK_CONNECTIONS = 4  # 5,000-reading requests: a few in flight, not 32
+LOGIN_CONNECTIONS = 4  # argon2 costs ~0.1-1 s of CPU per sign-in: 32 in flight only time out
+
+
+@dataclass(frozen=True)
+class Side:
+    name: str  # "api" or "floor"
+    auth: str  # Authorization header value ("" for none)
+    meter_id: str  # the meter this side's bulk readings go to
+
+
+Env = Callable[[Fixtures, Side], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    label: str
+    script: str
+    env: Env
+    target: str
+    floor: str | None = None  # key of the floor measurement to compare with (None: no floor)
+    pgbench: Callable[[Fixtures, Path], list[Path]] | None = None
+    connections: int | None = None  # overrides -c (bulk)
+    auth: str = "token"  # "token", "key" or "none"
+
+
+def _get(path: str) -> Env:
+    def env(fx: Fixtures, side: Side) -> dict[str, str]:
+        return {"BENCH_PATH": path.format(cursor=fx.cursor), "BENCH_AUTH": side.auth}
+
+    return env
+
+
+def _by_id(fx: Fixtures, side: Side) -> dict[str, str]:
+    return {
+        "BENCH_PREFIX": "/api/v1/assets/",
+        "BENCH_IDS": str(fx.ids_path),
+        "BENCH_AUTH": side.auth,
+    }
+
+
+def _create(fx: Fixtures, side: Side) -> dict[str, str]:
+    # Unique per invocation: the warm-up and the measured run never share a code.
+    nonce = f"{fx.run_id}{side.name[0]}{time.monotonic_ns() % 10**9}"
+    return {"BENCH_RUN": nonce, "BENCH_AUTH": side.auth}
+
+
+def _update(fx: Fixtures, side: Side) -> dict[str, str]:
+    return {"BENCH_ROWS": str(fx.update_rows()), "BENCH_AUTH": side.auth}
+
+
+def _bulk(fx: Fixtures, side: Side) -> dict[str, str]:
+    return {
+        "BENCH_METER": side.meter_id,
+        "BENCH_START": str(fx.bulk_start(side.meter_id)),
+        "BENCH_ORIGIN": str(fx.origin),
+        "BENCH_BATCH": str(BULK_BATCH),
+        "BENCH_AUTH": side.auth,
+    }
+
+
+def _login(fx: Fixtures, side: Side) -> dict[str, str]:
+    return {
+        "BENCH_EMAIL": f"login-%d@{fx.tenant.slug}.example.com",
+        "BENCH_USERS": str(LOGIN_USERS),
+        "BENCH_PASSWORD": fx.dataset.password,
+    }
+
+
+# pgbench: the same transaction, the tenant as -D variables (:org, :user), inputs as literals.
+_PGBENCH_CONTEXT = (
+    sql.SET_CONTEXT.replace("$1", ":org")
+    .replace("$2", ":user")
+    .replace("$3", "'pgbench'")
+    .replace("$4", "'127.0.0.1'")
+    .replace("$5", "'30000'")
+)
+
+
+def _bind(statement: str, values: list[str]) -> str:
+    for n in range(len(values), 0, -1):  # $10 before $1
+        statement = statement.replace(f"${n}", values[n - 1])
+    return statement
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _script(directory: Path, name: str, *statements: str) -> Path:
+    path = directory / f"{name}.sql"
+    body = "".join(f"{s.strip()};\n" for s in statements)
+    path.write_text(f"BEGIN;\n{_PGBENCH_CONTEXT};\n{body}COMMIT;\n")
+    return path
+
+
+def _pg(name: str, statement: str, values: list[str]) -> Callable[[Fixtures, Path], list[Path]]:
+    def scripts(fx: Fixtures, directory: Path) -> list[Path]:
+        return [_script(directory, name, _bind(statement, [":org", *values]))]
+
+    return scripts
+
+
+def _pg_by_id(fx: Fixtures, directory: Path) -> list[Path]:
+    ids = fx.ids_path.read_text().split()[:64]  # pgbench takes up to 128 scripts
+    return [
+        _script(directory, f"by_id_{n}", _bind(sql.ASSET_BY_ID, [":org", f"'{i}'"]))
+        for n, i in enumerate(ids)
+    ]
+
+
+def _pg_cursor(fx: Fixtures, directory: Path) -> list[Path]:
+    name, last = decode_cursor(fx.cursor, parts=2)
+    statement = _bind(sql.CURSOR_PAGE, [":org", _literal(name), f"'{last}'", str(PAGE + 1)])
+    return [_script(directory, "deep", statement)]
+
+
+def _pg_search(term: str) -> Callable[[Fixtures, Path], list[Path]]:
+    def scripts(fx: Fixtures, directory: Path) -> list[Path]:
+        ids = fx.search_ids[term]
+        ranked = _bind(sql.SEARCH_IDS, [_literal(term), str(sql.SEARCH_LIMIT)])
+        rows = _bind(sql.search_rows(len(ids)), [":org", *(f"'{i}'" for i in ids)])
+        return [_script(directory, f"search_{term}", ranked, rows)]
+
+    return scripts
+
+
+ASSETS = "/api/v1/assets"
+SCENARIOS = [
+    Scenario(
+        "by_id",
+        "GET /assets/{id}",
+        "by_id.lua",
+        _by_id,
+        ">= 0.6, p99 <= 2x",
+        floor="by_id",
+        pgbench=_pg_by_id,
+    ),
+    Scenario(
+        "by_id_key",
+        "GET /assets/{id} (API key)",
+        "by_id.lua",
+        _by_id,
+        ">= 0.6, p99 <= 2x",
+        floor="by_id",
+        auth="key",
+    ),
+    Scenario(
+        "first_page",
+        f"GET /assets?limit={PAGE}",
+        "get.lua",
+        _get(f"{ASSETS}?limit={PAGE}"),
+        ">= 0.6, p99 <= 2x",
+        floor="first_page",
+        pgbench=_pg("first_page", sql.FIRST_PAGE, [str(PAGE + 1)]),
+    ),
+    Scenario(
+        "filtered",
+        f"GET /assets?status=retired&limit={PAGE}",
+        "get.lua",
+        _get(f"{ASSETS}?status=retired&limit={PAGE}"),
+        ">= 0.5",
+        floor="filtered",
+        pgbench=_pg("filtered", sql.STATUS_PAGE, ["'retired'", str(PAGE + 1)]),
+    ),
+    Scenario(
+        "search_rare",
+        f"GET /assets?q={RARE_TERM} (selective)",
+        "get.lua",
+        _get(f"{ASSETS}?q={RARE_TERM}&limit={PAGE}"),
+        ">= 0.5",
+        floor="search_rare",
+        pgbench=_pg_search(RARE_TERM),
+    ),
+    Scenario(
+        "search_common",
+        f"GET /assets?q={COMMON_TERM} (every asset)",
+        "get.lua",
+        _get(f"{ASSETS}?q={COMMON_TERM}&limit={PAGE}"),
+        "documented, bounded",
+        floor="search_common",
+        pgbench=_pg_search(COMMON_TERM),
+    ),
+    Scenario(
+        "deep_page",
+        "GET /assets?cursor=<half-way>",
+        "get.lua",
+        _get(f"{ASSETS}?limit={PAGE}&cursor={{cursor}}"),
+        "(as first page)",
+        floor="deep_page",
+        pgbench=_pg_cursor,
+    ),
+    Scenario("create", "POST /assets", "create.lua", _create, ">= 0.4", floor="create"),
+    Scenario(
+        "update", "PATCH /assets/{id} (If-Match)", "update.lua", _update, ">= 0.4", floor="update"
+    ),
+    Scenario(
+        "bulk",
+        f"POST /meter-readings/bulk ({BULK_BATCH:,})",
+        "bulk.lua",
+        _bulk,
+        ">= 0.5",
+        floor="bulk",
+        connections=BULK_CONNECTIONS,
+    ),
+    Scenario(
+        "login",
+        "POST /auth/login",
+        "login.lua",
+        _login,
+        "-",
+        auth="none",
+        connections=LOGIN_CONNECTIONS,
+    ),
+    Scenario(
+        "health", "GET /health/live", "get.lua", _get("/health/live"), ">= 0.8", floor="health"
+    ),
+]
+BY_KEY = {s.key: s for s in SCENARIOS}

@@ -1,0 +1,73 @@
+"""The SQL the floor app and pgbench run: the statements the API sends for each scenario.
+
+Captured from the API's own SQL trace (`MAINTAINPRO_LOG__SQL=true`, one request per scenario,
+code as of the baseline in RESULTS.md) and kept verbatim, casts included, so the floor pays the
+database exactly what the API pays for the query itself. When an optimisation changes the API's
+SQL, the floor keeps this reference; the row in RESULTS.md says so.
+"""
+
+from __future__ import annotations
+
+SET_CONTEXT = (
+    "SELECT set_config('app.organization_id', $1, true),"
+    " set_config('app.user_id', $2, true),"
+    " set_config('app.request_id', $3, true),"
+    " set_config('app.client_ip', $4, true),"
+    " set_config('statement_timeout', $5, true)"
+)
+
+ASSET_COLUMNS = (
+    "assets.id, assets.organization_id, assets.code, assets.name, assets.description,"
+    " assets.category, assets.manufacturer, assets.model, assets.serial_number, assets.status,"
+    " assets.criticality, assets.parent_id, assets.location_id, assets.site_id,"
+    " assets.latitude, assets.longitude, assets.purchase_cost, assets.replacement_value,"
+    " assets.install_date, assets.warranty_expires_on, assets.specifications,"
+    " assets.label_code, assets.search_vector, assets.created_at, assets.updated_at,"
+    " assets.created_by, assets.updated_by, assets.deleted_at, assets.version"
+)
+_FROM = f"SELECT {ASSET_COLUMNS} \nFROM assets \nWHERE assets.organization_id = $1::UUID"
+_LIVE = " AND assets.deleted_at IS NULL"
+_BY_NAME = " ORDER BY assets.name ASC, assets.id ASC \n LIMIT "
+
+ASSET_BY_ID = f"{_FROM}{_LIVE} AND assets.id = $2::UUID"
+FIRST_PAGE = f"{_FROM}{_LIVE}{_BY_NAME}$2::INTEGER"
+STATUS_PAGE = f"{_FROM}{_LIVE} AND assets.status = $2::VARCHAR{_BY_NAME}$3::INTEGER"
+CURSOR_PAGE = (
+    f"{_FROM}{_LIVE} AND (assets.name, assets.id) > ($2::VARCHAR, $3::UUID){_BY_NAME}$4::INTEGER"
+)
+SEARCH_IDS = "SELECT id, rank FROM app.search_assets($1, $2)"
+SEARCH_LIMIT = 1000
+
+
+def search_rows(count: int) -> str:
+    """The second search statement: the ranked ids as one `IN` list of `count` parameters."""
+    params = ", ".join(f"${n}::UUID" for n in range(2, count + 2))
+    return f"{_FROM}{_LIVE} AND assets.id IN ({params})"
+
+
+# Writes: the floor's plain single-statement handlers (no audit row, outbox or idempotency
+# beyond what the table's own trigger does).
+INSERT_ASSET = (
+    "INSERT INTO assets (id, organization_id, code, name, label_code, status, criticality,"
+    " created_by, updated_by)"
+    " VALUES (app.uuidv7(), $1::UUID, $2::VARCHAR, $3::VARCHAR, $2::VARCHAR, 'active', 'medium',"
+    " $4::UUID, $4::UUID)"
+    f" RETURNING {ASSET_COLUMNS}"
+)
+UPDATE_ASSET = (
+    "UPDATE assets SET name = $1::VARCHAR, updated_at = now(), updated_by = $2::UUID,"
+    " version = version + 1"
+    " WHERE assets.organization_id = $3::UUID AND assets.id = $4::UUID"
+    " AND assets.version = $5::INTEGER AND assets.deleted_at IS NULL"
+    f" RETURNING {ASSET_COLUMNS}"
+)
+# Bulk ingestion: the API's batched insert, verbatim.
+INSERT_READINGS = """
+    INSERT INTO meter_readings (organization_id, meter_id, measured_at, value, source, reset)
+    SELECT CAST($1 AS uuid), r.meter_id, r.measured_at, r.value, r.source, r.reset
+    FROM unnest(CAST($2 AS uuid[]), CAST($3 AS timestamptz[]), CAST($4 AS float8[]),
+                CAST($5 AS text[]), CAST($6 AS text[]))
+         AS r(meter_id, measured_at, value, source, reset)
+    ON CONFLICT DO NOTHING
+    RETURNING meter_id, measured_at, source
+    """
