@@ -102,14 +102,16 @@ BUCKETS = {
     "1h": timedelta(hours=1),
     "1d": timedelta(days=1),
     "1w": timedelta(weeks=1),
+    "1mo": timedelta(days=28),  # the shortest month, for the bucket count bound
 }
+LOCAL_UNITS = {"1h": "hour", "1d": "day", "1w": "week", "1mo": "month"}
 MAX_POINTS = 5000
 
 
 class SeriesQuery(QuerySchema):
     since: AwareDatetime = Field(alias="from")
     until: AwareDatetime = Field(alias="to")
-    bucket: Literal["1m", "15m", "1h", "1d", "1w"] = "1h"
+    bucket: Literal["1m", "15m", "1h", "1d", "1w", "1mo"] = "1h"
 
     @model_validator(mode="after")
     def _bounded(self) -> Self:
