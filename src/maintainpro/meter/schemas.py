@@ -78,8 +78,13 @@ class ReadingRead(ReadSchema):
 
 
 class ItemResult(ReadSchema):
+    """`duplicate`: stored before with the same value; `conflict`: the same meter, time and
+    source is stored with another value; `rejected`: see `code` (`unknown_meter`, `future`,
+    `reset_not_counter`, `no_partition`, `counter_backwards`, `counter_ahead`) and `reason`."""
+
     index: int
-    status: Literal["stored", "duplicate", "rejected"]
+    status: Literal["stored", "duplicate", "conflict", "rejected"]
+    code: str | None = None
     reason: str | None = None
 
 
@@ -87,6 +92,7 @@ class BatchResult(ReadSchema):
     batch_id: UUID
     stored: int
     duplicates: int
+    conflicts: int
     rejected: int
     results: list[ItemResult]
 
