@@ -1,19 +1,22 @@
 """Bulk ingestion: resends with another value, times without a partition, one neighbour query
-per batch whatever the number of meters."""
+per batch whatever the number of meters, and a batch limit that fits the body limit."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import httpx
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from maintainpro.config import HttpSettings
 from maintainpro.core import context
 from maintainpro.core.db import Database
+from maintainpro.meter.schemas import MAX_BATCH
 from tests.asset.test_routes import make
 from tests.factories.identity import Tenant
 from tests.meter.test_readings import at, bulk
@@ -145,3 +148,41 @@ async def test_one_batch_reads_its_neighbours_in_one_query_whatever_the_meters(
         counts.append(len(statements))
         assert sum("meter_readings s" in s for s in statements) == 1, statements
     assert counts[0] == counts[1]
+
+
+def _largest_batch(counter: str) -> list[dict[str, object]]:
+    """5,000 readings with every field at its longest: full-precision values, microsecond times
+    with an offset, a 100-character source and a reset."""
+    zone = timezone(timedelta(hours=-9, minutes=-30))
+    start = datetime.now(UTC) - timedelta(days=2)
+    return [
+        {
+            "meterId": counter,
+            "value": -123456789.01234567 - i,
+            "measuredAt": (start + timedelta(seconds=i, microseconds=123456))
+            .astimezone(zone)
+            .isoformat(),
+            "source": f"{i:05d}".ljust(100, "s"),
+            "reset": "replacement",
+        }
+        for i in range(MAX_BATCH)
+    ]
+
+
+async def test_the_largest_batch_fits_the_body_limit_and_one_more_is_a_422(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    counter = await meter(client, acme)
+    readings = _largest_batch(counter)
+    content = json.dumps({"readings": readings}, indent=2).encode()
+    assert len(content) > 1_048_576  # more than the former default limit
+    assert len(content) * 2 < HttpSettings().max_body_bytes  # and with headroom
+    headers = {**acme.headers("admin"), "content-type": "application/json"}
+    response = await client.post(URL, headers=headers, content=content)
+    assert response.status_code == 200, response.text[:500]
+    assert response.json()["stored"] == MAX_BATCH
+    small = [{"meterId": counter, "value": 1, "measuredAt": at(0)}] * (MAX_BATCH + 1)
+    over = await client.post(URL, headers=acme.headers("admin"), json={"readings": small})
+    assert over.status_code == 422
+    assert over.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in over.json()["errors"]] == ["readings"]

@@ -14,7 +14,7 @@ Reset = Literal["rollover", "replacement"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-MAX_BATCH = 10_000
+MAX_BATCH = 5_000  # the largest such body fits under http.max_body_bytes
 
 
 class MeterRead(ReadSchema):
