@@ -268,6 +268,14 @@ async def test_readings_page_newest_first_and_series_buckets(
             "max": 60.0,
         },
     ]
+    quarters = await client.get(
+        f"/api/v1/meters/{gauge}/readings/series",
+        headers=headers,
+        params={"from": at(0), "to": at(120), "bucket": "15m"},
+    )
+    assert [p["bucketStart"] for p in quarters.json()["items"]] == [
+        at(m).replace("+00:00", "Z") for m in (0, 30, 60, 90)
+    ]
     too_many = await client.get(
         f"/api/v1/meters/{gauge}/readings/series",
         headers=headers,
