@@ -13,7 +13,8 @@ from maintainpro.models import ActivityLog, MeterReading
 from tests.asset.test_routes import make
 from tests.factories.identity import Tenant
 
-T0 = datetime(2026, 6, 1, tzinfo=UTC)
+# Two days back: inside the partitions made ahead (this month and the previous one always exist).
+T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
 
 
 def at(minutes: float) -> str:
@@ -64,7 +65,12 @@ async def test_five_thousand_readings_in_one_call_are_stored_once(
     first = await bulk(client, acme, readings)
     assert first.status_code == 200, first.text[:500]
     body = first.json()
-    assert (body["stored"], body["duplicates"], body["rejected"]) == (5000, 0, 0)
+    assert (body["stored"], body["duplicates"], body["conflicts"], body["rejected"]) == (
+        5000,
+        0,
+        0,
+        0,
+    )
     again = (await bulk(client, acme, readings)).json()
     assert (again["stored"], again["duplicates"], again["rejected"]) == (0, 5000, 0)
     assert await _count(sessions, acme) == 5000
@@ -76,8 +82,8 @@ async def test_five_thousand_readings_in_one_call_are_stored_once(
                 )
             ).all()
     assert [b.after for b in batches] == [
-        {"stored": 5000, "duplicate": 0, "rejected": 0},
-        {"stored": 0, "duplicate": 5000, "rejected": 0},
+        {"stored": 5000, "duplicate": 0, "conflict": 0, "rejected": 0},
+        {"stored": 0, "duplicate": 5000, "conflict": 0, "rejected": 0},
     ]
 
 
@@ -99,7 +105,7 @@ async def test_backwards_counters_are_rejected_per_item_while_valid_items_store(
     ).json()
     assert [r["status"] for r in body["results"]] == ["stored", "rejected", "stored", "stored"]
     assert "backwards" in body["results"][1]["reason"]
-    assert body["results"][1]["index"] == 1
+    assert (body["results"][1]["index"], body["results"][1]["code"]) == (1, "counter_backwards")
 
 
 async def test_out_of_order_readings_are_checked_against_both_neighbours(
@@ -127,6 +133,7 @@ async def test_out_of_order_readings_are_checked_against_both_neighbours(
     ).json()
     assert [r["status"] for r in late["results"]] == ["stored", "rejected", "rejected"]
     assert "afterwards" in late["results"][1]["reason"]
+    assert [r["code"] for r in late["results"]] == [None, "counter_ahead", "counter_backwards"]
 
 
 async def test_item_rules_and_missing_sources(
@@ -148,12 +155,12 @@ async def test_item_rules_and_missing_sources(
             ],
         )
     ).json()
-    assert [(r["status"], r.get("reason")) for r in body["results"]] == [
-        ("stored", None),
-        ("duplicate", None),
-        ("rejected", "unknown meter"),
-        ("rejected", "measured in the future"),
-        ("rejected", "only counters are reset"),
+    assert [(r["status"], r["code"], r["reason"]) for r in body["results"]] == [
+        ("stored", None, None),
+        ("duplicate", None, None),
+        ("rejected", "unknown_meter", "unknown meter"),
+        ("rejected", "future", "measured in the future"),
+        ("rejected", "reset_not_counter", "only counters are reset"),
     ]
     invalid = await bulk(
         client, acme, [{"meterId": counter, "value": "NaN", "measuredAt": "2026-01-01T00:00:00"}]
@@ -166,33 +173,54 @@ async def test_item_rules_and_missing_sources(
     assert (await bulk(client, acme, [])).status_code == 422
 
 
-async def test_single_readings_and_old_months(
+async def test_single_readings_duplicates_conflicts_and_months_without_partition(
     client: httpx.AsyncClient, acme: Tenant, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     counter = await meter(client, acme)
     url = f"/api/v1/meters/{counter}/readings"
-    old = (datetime.now(UTC) - timedelta(days=700)).isoformat()
     created = await client.post(
-        url, headers=acme.headers("technician"), json={"value": 5, "measuredAt": old}
+        url, headers=acme.headers("technician"), json={"value": 5, "measuredAt": at(10)}
     )
     assert created.status_code == 201, created.text
     again = await client.post(
-        url, headers=acme.headers("technician"), json={"value": 5, "measuredAt": old}
+        url, headers=acme.headers("technician"), json={"value": 5, "measuredAt": at(10)}
     )
     assert again.status_code == 409
+    other = await client.post(
+        url, headers=acme.headers("technician"), json={"value": 6, "measuredAt": at(10)}
+    )
+    assert (other.status_code, other.json()["errors"][0]["code"]) == (409, "conflict")
     backwards = await client.post(
-        url, headers=acme.headers("admin"), json={"value": 1, "measuredAt": at(0)}
+        url, headers=acme.headers("admin"), json={"value": 1, "measuredAt": at(20)}
     )
     assert backwards.status_code == 422
     assert "backwards" in backwards.json()["detail"]
-    with context.scoped(organization_id=acme.organization_id):
-        async with sessions() as session:
-            partitions = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_inherits WHERE inhparent = 'meter_readings'::regclass"
+
+    async def partitions() -> int:
+        with context.scoped(organization_id=acme.organization_id):
+            async with sessions() as session:
+                return int(
+                    await session.scalar(
+                        text(
+                            "SELECT count(*) FROM pg_inherits"
+                            " WHERE inhparent = 'meter_readings'::regclass"
+                        )
+                    )
+                    or 0
                 )
-            )
-    assert partitions >= 6
+
+    before = await partitions()
+    old = (datetime.now(UTC) - timedelta(days=700)).isoformat()
+    refused = await client.post(
+        url, headers=acme.headers("technician"), json={"value": 5, "measuredAt": old}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0] == {
+        "field": "value",
+        "message": refused.json()["detail"],
+        "code": "no_partition",
+    }
+    assert await partitions() == before
 
 
 async def test_readings_page_newest_first_and_series_buckets(
@@ -239,6 +267,14 @@ async def test_readings_page_newest_first_and_series_buckets(
             "min": 40.0,
             "max": 60.0,
         },
+    ]
+    quarters = await client.get(
+        f"/api/v1/meters/{gauge}/readings/series",
+        headers=headers,
+        params={"from": at(0), "to": at(120), "bucket": "15m"},
+    )
+    assert [p["bucketStart"] for p in quarters.json()["items"]] == [
+        at(m).replace("+00:00", "Z") for m in (0, 30, 60, 90)
     ]
     too_many = await client.get(
         f"/api/v1/meters/{gauge}/readings/series",

@@ -1,30 +1,35 @@
 """Meter reading ingestion (C4): one reading or thousands from an IoT gateway in one call.
 
-Idempotent (a reading resent with the same meter, time and source is stored once), tolerant of
-out-of-order times (a counter is checked against both neighbours), and answered item by item.
-Audited per batch, not per row (D6).
+Idempotent (a reading resent with the same meter, time, source and value is stored once; with
+another value it is a conflict), tolerant of out-of-order times (a counter is checked against
+its stored neighbours on both sides), and answered item by item. Batches touching the same
+meter are serialised by a row lock on the meter, taken in id order, so two concurrent batches
+can never both pass the neighbour check. Audited per batch, not per row (D6).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from maintainpro.auth.principal import Authorized
 from maintainpro.core import context
+from maintainpro.core.errors import Conflict, FieldError, ValidationFailed
 from maintainpro.meter import service as meter_service
-from maintainpro.meter.schemas import BatchResult, BulkReadingIn, ItemResult
-from maintainpro.models import ActivityLog, Meter, MeterReading
+from maintainpro.meter import timeline
+from maintainpro.meter.schemas import BatchResult, BulkReadingIn, ItemResult, ReadingIn
+from maintainpro.models import ActivityLog, Meter
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
-MAX_AGE = timedelta(days=5 * 366)  # older readings would each open a partition of their own
+NO_PARTITION = (
+    "no partition holds this time: readings are kept for the months the store is prepared for"
+)
 
 _INSERT = text(
     """
@@ -39,165 +44,146 @@ _INSERT = text(
 )
 
 Key = tuple[UUID, datetime, str | None]
-
-
-@dataclass
-class _Point:
-    """A reading on a meter's timeline: already stored, or a candidate of this batch."""
-
-    at: datetime
-    value: float
-    reset: str | None
-    index: int | None = None  # candidates only
+Indexed = list[tuple[int, BulkReadingIn]]
 
 
 def _key(item: BulkReadingIn) -> Key:
     return (item.meter_id, item.measured_at, item.source)
 
 
+def _rejected(index: int, code: str, reason: str) -> ItemResult:
+    return ItemResult(index=index, status="rejected", code=code, reason=reason)
+
+
+async def record_one(
+    session: AsyncSession, auth: Authorized, meter_id: UUID, data: ReadingIn
+) -> BatchResult:
+    """One reading; a duplicate or a conflicting resend is a 409, a rejected value a 422."""
+    meter = await meter_service.get(session, auth, meter_id)
+    item = BulkReadingIn.model_validate({**data.model_dump(by_alias=True), "meterId": meter.id})
+    result = await ingest(session, auth, [item])
+    outcome = result.results[0]
+    reason = outcome.reason or ""
+    if outcome.status == "duplicate":
+        raise Conflict("This reading is already stored (same meter, time and source).")
+    if outcome.status == "conflict":
+        raise Conflict(reason, [FieldError("value", reason, "conflict")])
+    if outcome.status == "rejected":
+        raise ValidationFailed(reason, [FieldError("value", reason, outcome.code or "rejected")])
+    return result
+
+
 async def ingest(
     session: AsyncSession, auth: Authorized, items: list[BulkReadingIn]
 ) -> BatchResult:
     results: dict[int, ItemResult] = {}
-    meters = {
-        m.id: m
-        for m in await session.scalars(
-            meter_service.visible(auth).where(Meter.id.in_({i.meter_id for i in items}))
-        )
-    }
-    now = datetime.now(UTC)
-    seen: set[Key] = set()
-    candidates: dict[UUID, list[tuple[int, BulkReadingIn]]] = defaultdict(list)
-    for index, item in enumerate(items):
-        reason = _first_check(item, meters, now)
-        if reason is not None:
-            results[index] = ItemResult(index=index, status="rejected", reason=reason)
-        elif _key(item) in seen:
-            results[index] = ItemResult(index=index, status="duplicate")
-        else:
-            seen.add(_key(item))
-            candidates[item.meter_id].append((index, item))
-    accepted: list[tuple[int, BulkReadingIn]] = []
-    for meter_id, group in candidates.items():
-        accepted += await _check_meter(session, meters[meter_id], group, results)
-    stored = await _store(session, auth, accepted)
+    meters = await _lock_meters(session, auth, {item.meter_id for item in items})
+    candidates = _screen(items, meters, datetime.now(UTC), results)
+    counters = {meter.id for meter in meters.values() if meter.kind == "counter"}
+    stored = await timeline.surroundings(
+        session, auth.principal.organization_id, candidates, counters
+    )
+    fresh = _against_store(candidates, stored, results)
+    per_counter: dict[UUID, Indexed] = defaultdict(list)
+    for index, item in fresh:
+        if item.meter_id in counters:
+            per_counter[item.meter_id].append((index, item))
+    refused: dict[int, timeline.Verdict] = {}
+    for group in per_counter.values():
+        refused |= timeline.backwards(group, stored)
+    for index, verdict in refused.items():
+        results[index] = _rejected(index, verdict.code, verdict.reason)
+    accepted = [(index, item) for index, item in fresh if index not in refused]
+    inserted = await _store(session, auth, accepted)
     for index, item in accepted:
-        status = "stored" if _key(item) in stored else "duplicate"
+        status = "stored" if _key(item) in inserted else "duplicate"
         results[index] = ItemResult(index=index, status=status)
     return await _summarise(session, results)
 
 
-def _first_check(item: BulkReadingIn, meters: dict[UUID, Meter], now: datetime) -> str | None:
+async def _lock_meters(
+    session: AsyncSession, auth: Authorized, meter_ids: Iterable[UUID]
+) -> dict[UUID, Meter]:
+    """The batch's visible meters, locked in id order (no deadlock between batches). NO KEY
+    UPDATE leaves the key-share locks of the readings' foreign key free."""
+    statement = (
+        meter_service.visible(auth)
+        .where(Meter.id.in_(set(meter_ids)))
+        .order_by(Meter.id)
+        .with_for_update(of=Meter, key_share=True)
+    )
+    return {meter.id: meter for meter in await session.scalars(statement)}
+
+
+def _screen(
+    items: list[BulkReadingIn],
+    meters: dict[UUID, Meter],
+    now: datetime,
+    results: dict[int, ItemResult],
+) -> Indexed:
+    """Rules of the item alone, and repeats inside the batch; the rest are candidates."""
+    first: dict[Key, tuple[int, BulkReadingIn]] = {}
+    candidates: Indexed = []
+    for index, item in enumerate(items):
+        rule = _item_rule(item, meters, now)
+        if rule is not None:
+            results[index] = _rejected(index, *rule)
+        elif (earlier := first.get(_key(item))) is None:
+            first[_key(item)] = (index, item)
+            candidates.append((index, item))
+        elif (earlier[1].value, earlier[1].reset) == (item.value, item.reset):
+            results[index] = ItemResult(index=index, status="duplicate")
+        else:
+            results[index] = ItemResult(
+                index=index,
+                status="conflict",
+                code="conflict",
+                reason=f"item {earlier[0]} has the same meter, time and source with value "
+                f"{earlier[1].value}",
+            )
+    return candidates
+
+
+def _item_rule(
+    item: BulkReadingIn, meters: dict[UUID, Meter], now: datetime
+) -> tuple[str, str] | None:
     if item.meter_id not in meters:
-        return "unknown meter"
+        return "unknown_meter", "unknown meter"
     if item.measured_at > now + FUTURE_TOLERANCE:
-        return "measured in the future"
-    if item.measured_at < now - MAX_AGE:
-        return "older than five years"
+        return "future", "measured in the future"
     if item.reset is not None and meters[item.meter_id].kind != "counter":
-        return "only counters are reset"
+        return "reset_not_counter", "only counters are reset"
     return None
 
 
-async def _stored_points(
-    session: AsyncSession, meter: Meter, first: datetime, last: datetime
-) -> tuple[list[_Point], set[tuple[datetime, str | None]]]:
-    """Stored readings in [first, last] plus the neighbour just outside each end."""
-    base = select(MeterReading).where(
-        MeterReading.organization_id == meter.organization_id, MeterReading.meter_id == meter.id
-    )
-    inside = await session.scalars(base.where(MeterReading.measured_at.between(first, last)))
-    before = await session.scalars(
-        base.where(MeterReading.measured_at < first)
-        .order_by(MeterReading.measured_at.desc())
-        .limit(1)
-    )
-    after = await session.scalars(
-        base.where(MeterReading.measured_at > last).order_by(MeterReading.measured_at).limit(1)
-    )
-    rows = [*before, *inside, *after]
-    points = [_Point(r.measured_at, r.value, r.reset) for r in rows]
-    return points, {(r.measured_at, r.source) for r in rows}
-
-
-async def _check_meter(
-    session: AsyncSession,
-    meter: Meter,
-    group: list[tuple[int, BulkReadingIn]],
-    results: dict[int, ItemResult],
-) -> list[tuple[int, BulkReadingIn]]:
-    times = [item.measured_at for _, item in group]
-    stored, stored_keys = await _stored_points(session, meter, min(times), max(times))
-    fresh = []
-    for index, item in group:
-        if (item.measured_at, item.source) in stored_keys:
+def _against_store(
+    candidates: Indexed, stored: dict[int, timeline.Stored], results: dict[int, ItemResult]
+) -> Indexed:
+    """Times no partition holds, and readings already stored (same value: duplicate; another
+    value or reset: conflict)."""
+    fresh: Indexed = []
+    for index, item in candidates:
+        found = stored.get(index, timeline.NOTHING)
+        if not found.covered:
+            results[index] = _rejected(index, "no_partition", NO_PARTITION)
+        elif found.twin is None:
+            fresh.append((index, item))
+        elif found.twin == (item.value, item.reset):
             results[index] = ItemResult(index=index, status="duplicate")
         else:
-            fresh.append((index, item))
-    if meter.kind != "counter":
-        return fresh
-    rejected = _backwards(stored, [_Point(i.measured_at, i.value, i.reset, n) for n, i in fresh])
-    for index, reason in rejected.items():
-        results[index] = ItemResult(index=index, status="rejected", reason=reason)
-    return [(n, i) for n, i in fresh if n not in rejected]
-
-
-def _backwards(stored: list[_Point], candidates: list[_Point]) -> dict[int, str]:
-    """Candidates that would make the counter run backwards, checked against the previous and
-    the next reading on the merged timeline; a reset starts a new run."""
-    stored = sorted(stored, key=lambda p: p.at)
-    stored_times = [p.at for p in stored]
-    accepted: list[_Point] = []
-    rejected: dict[int, str] = {}
-    for point in sorted(candidates, key=lambda p: p.at):
-        assert point.index is not None
-        if point.reset is not None:
-            accepted.append(point)
-            continue
-        previous = _latest_before(point.at, stored, stored_times, accepted)
-        following = (
-            stored[bisect_left(stored_times, point.at)]
-            if stored_times and point.at < stored_times[-1]
-            else None
-        )
-        if previous is not None and point.value < previous.value:
-            rejected[point.index] = (
-                f"counter went backwards: {point.value} is below {previous.value} "
-                f'at {previous.at.isoformat()}; send reset "rollover" or "replacement"'
+            results[index] = ItemResult(
+                index=index,
+                status="conflict",
+                code="conflict",
+                reason=f"a reading with value {found.twin[0]} is stored for this meter, time "
+                "and source",
             )
-        elif following is not None and following.reset is None and point.value > following.value:
-            rejected[point.index] = (
-                f"counter would run backwards afterwards: {point.value} is above "
-                f"{following.value} at {following.at.isoformat()}"
-            )
-        else:
-            accepted.append(point)
-    return rejected
+    return fresh
 
 
-def _latest_before(
-    at: datetime, stored: list[_Point], stored_times: list[datetime], accepted: list[_Point]
-) -> _Point | None:
-    position = bisect_left(stored_times, at)
-    from_store = stored[position - 1] if position > 0 else None
-    from_batch = accepted[-1] if accepted else None
-    options = [p for p in (from_store, from_batch) if p is not None]
-    return max(options, key=lambda p: p.at) if options else None
-
-
-async def _store(
-    session: AsyncSession, auth: Authorized, accepted: list[tuple[int, BulkReadingIn]]
-) -> set[Key]:
+async def _store(session: AsyncSession, auth: Authorized, accepted: Indexed) -> set[Key]:
     if not accepted:
         return set()
-    months = {
-        item.measured_at.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        for _, item in accepted
-    }
-    for month in sorted(months):
-        await session.execute(
-            text("SELECT app.ensure_partition_for('meter_readings', :at)"), {"at": month}
-        )
     items = [item for _, item in accepted]
     rows = await session.execute(
         _INSERT,
@@ -217,7 +203,7 @@ async def _summarise(session: AsyncSession, results: dict[int, ItemResult]) -> B
     ordered = [results[index] for index in sorted(results)]
     counts = {
         status: sum(r.status == status for r in ordered)
-        for status in ("stored", "duplicate", "rejected")
+        for status in ("stored", "duplicate", "conflict", "rejected")
     }
     batch_id = uuid7()
     ctx = context.current()
@@ -238,6 +224,7 @@ async def _summarise(session: AsyncSession, results: dict[int, ItemResult]) -> B
         batch_id=batch_id,
         stored=counts["stored"],
         duplicates=counts["duplicate"],
+        conflicts=counts["conflict"],
         rejected=counts["rejected"],
         results=ordered,
     )

@@ -1,19 +1,27 @@
-"""Reading queries: newest first with keyset cursors, and bucket aggregates for charts."""
+"""Reading queries: newest first with keyset cursors, and bucket aggregates for charts in the
+organization's time zone."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.core.errors import FieldError, ValidationFailed
 from maintainpro.core.pagination import Page, decode_cursor, encode_cursor
-from maintainpro.meter.schemas import BUCKETS, ReadingFilter, ReadingRead, SeriesPoint, SeriesQuery
-from maintainpro.models import Meter, MeterReading
+from maintainpro.meter.schemas import (
+    BUCKETS,
+    LOCAL_UNITS,
+    ReadingFilter,
+    ReadingRead,
+    SeriesPoint,
+    SeriesQuery,
+)
+from maintainpro.models import Meter, MeterReading, Organization
 
-EPOCH = datetime.fromisoformat("2000-01-03T00:00:00+00:00")  # a Monday: weekly buckets align
+EPOCH = datetime.fromisoformat("2000-01-03T00:00:00+00:00")  # origin of the sub-hour buckets
 
 
 def page_statement(meter: Meter, query: ReadingFilter) -> Select[MeterReading]:
@@ -47,15 +55,25 @@ async def page(session: AsyncSession, meter: Meter, query: ReadingFilter) -> Pag
     )
 
 
+def _bucket(bucket: str, zone: str) -> ColumnElement[datetime]:
+    """Sub-hour buckets are the same everywhere (every zone is offset by whole quarter hours);
+    hours, days, weeks (from Monday) and months start at the organization's local midnight."""
+    unit = LOCAL_UNITS.get(bucket)
+    if unit is None:
+        seconds = int(BUCKETS[bucket].total_seconds())
+        width: ColumnElement[timedelta] = literal_column(f"interval '{seconds} seconds'")
+        return func.date_bin(width, MeterReading.measured_at, EPOCH)
+    return func.date_trunc(literal_column(f"'{unit}'"), MeterReading.measured_at, zone)
+
+
 async def series(session: AsyncSession, meter: Meter, query: SeriesQuery) -> list[SeriesPoint]:
-    bucket = func.date_bin(
-        text(f"interval '{int(BUCKETS[query.bucket].total_seconds())} seconds'"),
-        MeterReading.measured_at,
-        EPOCH,
+    zone = await session.scalar(
+        select(Organization.timezone).where(Organization.id == meter.organization_id)
     )
+    by_start: ColumnElement[datetime] = literal_column("bucket_start")
     rows = await session.execute(
         select(
-            bucket.label("bucket_start"),
+            _bucket(query.bucket, zone or "UTC").label("bucket_start"),
             func.count(),
             func.avg(MeterReading.value),
             func.min(MeterReading.value),
@@ -67,8 +85,8 @@ async def series(session: AsyncSession, meter: Meter, query: SeriesQuery) -> lis
             MeterReading.measured_at >= query.since,
             MeterReading.measured_at < query.until,
         )
-        .group_by(bucket)
-        .order_by(bucket)
+        .group_by(by_start)
+        .order_by(by_start)
     )
     return [
         SeriesPoint(

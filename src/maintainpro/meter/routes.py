@@ -11,7 +11,6 @@ from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.deps import DbSession
-from maintainpro.core.errors import Conflict, FieldError, ValidationFailed
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.core.pagination import Page
 from maintainpro.core.retry import IDEMPOTENT
@@ -19,7 +18,6 @@ from maintainpro.meter import ingest, readings
 from maintainpro.meter import service as meter_service
 from maintainpro.meter.schemas import (
     BatchResult,
-    BulkReadingIn,
     BulkReadings,
     MeterCreate,
     MeterFilter,
@@ -91,24 +89,15 @@ async def delete_meter(meter_id: UUID, auth: CanManage, session: DbSession) -> R
 async def record_reading(
     meter_id: UUID, body: ReadingIn, auth: CanRecord, session: DbSession
 ) -> BatchResult:
-    """One reading; a duplicate is 409 and a rejected value 422, with the reason."""
-    meter = await meter_service.get(session, auth, meter_id)
-    item = BulkReadingIn.model_validate({**body.model_dump(by_alias=True), "meterId": meter.id})
-    result = await ingest.ingest(session, auth, [item])
-    outcome = result.results[0]
-    if outcome.status == "duplicate":
-        raise Conflict("This reading is already stored (same meter, time and source).")
-    if outcome.status == "rejected":
-        raise ValidationFailed(
-            outcome.reason or "Rejected.", [FieldError("value", outcome.reason or "", "rejected")]
-        )
-    return result
+    """One reading; a duplicate or a resend with another value is 409, a rejected value 422,
+    with the reason."""
+    return await ingest.record_one(session, auth, meter_id, body)
 
 
 @router.post("/meter-readings/bulk", openapi_extra=IDEMPOTENT)
 async def ingest_readings(body: BulkReadings, auth: CanRecord, session: DbSession) -> BatchResult:
-    """Thousands of readings across meters; answered item by item (`stored`, `duplicate`,
-    `rejected` with a reason). Resending a batch stores nothing twice."""
+    """Up to 5,000 readings across meters; answered item by item (`stored`, `duplicate`,
+    `conflict`, `rejected` with a code and reason). Resending a batch stores nothing twice."""
     return await ingest.ingest(session, auth, body.readings)
 
 

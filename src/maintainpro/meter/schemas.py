@@ -14,7 +14,7 @@ Reset = Literal["rollover", "replacement"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-MAX_BATCH = 10_000
+MAX_BATCH = 5_000  # the largest such body fits under http.max_body_bytes
 
 
 class MeterRead(ReadSchema):
@@ -78,8 +78,13 @@ class ReadingRead(ReadSchema):
 
 
 class ItemResult(ReadSchema):
+    """`duplicate`: stored before with the same value; `conflict`: the same meter, time and
+    source is stored with another value; `rejected`: see `code` (`unknown_meter`, `future`,
+    `reset_not_counter`, `no_partition`, `counter_backwards`, `counter_ahead`) and `reason`."""
+
     index: int
-    status: Literal["stored", "duplicate", "rejected"]
+    status: Literal["stored", "duplicate", "conflict", "rejected"]
+    code: str | None = None
     reason: str | None = None
 
 
@@ -87,6 +92,7 @@ class BatchResult(ReadSchema):
     batch_id: UUID
     stored: int
     duplicates: int
+    conflicts: int
     rejected: int
     results: list[ItemResult]
 
@@ -102,14 +108,16 @@ BUCKETS = {
     "1h": timedelta(hours=1),
     "1d": timedelta(days=1),
     "1w": timedelta(weeks=1),
+    "1mo": timedelta(days=28),  # the shortest month, for the bucket count bound
 }
+LOCAL_UNITS = {"1h": "hour", "1d": "day", "1w": "week", "1mo": "month"}
 MAX_POINTS = 5000
 
 
 class SeriesQuery(QuerySchema):
     since: AwareDatetime = Field(alias="from")
     until: AwareDatetime = Field(alias="to")
-    bucket: Literal["1m", "15m", "1h", "1d", "1w"] = "1h"
+    bucket: Literal["1m", "15m", "1h", "1d", "1w", "1mo"] = "1h"
 
     @model_validator(mode="after")
     def _bounded(self) -> Self:

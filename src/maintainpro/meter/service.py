@@ -54,6 +54,12 @@ async def _flush(session: AsyncSession) -> None:
         raise Conflict(DUPLICATE, [FieldError("name", DUPLICATE, "duplicate")]) from exc
 
 
+def _check_rollover(kind: str, rollover_value: float | None) -> None:
+    if rollover_value is not None and kind != "counter":
+        message = "Only counters roll over."
+        raise ValidationFailed(message, [FieldError("rolloverValue", message, "invalid")])
+
+
 async def create(session: AsyncSession, auth: Authorized, data: MeterCreate) -> Meter:
     try:
         asset = await asset_service.get(session, auth, data.asset_id)
@@ -61,11 +67,7 @@ async def create(session: AsyncSession, auth: Authorized, data: MeterCreate) -> 
         raise ValidationFailed(
             "The asset does not exist.", [FieldError("assetId", "Unknown asset.", "unknown")]
         ) from exc
-    if data.rollover_value is not None and data.kind != "counter":
-        raise ValidationFailed(
-            "Only counters roll over.",
-            [FieldError("rolloverValue", "Only counters roll over.", "invalid")],
-        )
+    _check_rollover(data.kind, data.rollover_value)
     meter = Meter(organization_id=asset.organization_id, **data.model_dump())
     session.add(meter)
     await _flush(session)
@@ -82,7 +84,9 @@ async def update(
 ) -> Meter:
     meter = await get(session, auth, meter_id)
     check_version(version, meter.version, what="meter")
-    for name, value in data.model_dump(exclude_unset=True).items():
+    changes = data.model_dump(exclude_unset=True)
+    _check_rollover(meter.kind, changes.get("rollover_value"))
+    for name, value in changes.items():
         if value is None and name != "rollover_value":
             raise ValidationFailed(
                 "A value is required.", [FieldError(name, "Cannot be null.", "null")]
