@@ -4,13 +4,11 @@ organization's time zone."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from maintainpro.core.errors import FieldError, ValidationFailed
-from maintainpro.core.pagination import Page, decode_cursor, encode_cursor
+from maintainpro.core.pagination import Keyset, Page, aware_datetime
 from maintainpro.meter.schemas import (
     BUCKETS,
     LOCAL_UNITS,
@@ -21,6 +19,7 @@ from maintainpro.meter.schemas import (
 )
 from maintainpro.models import Meter, MeterReading, Organization
 
+NEWEST_FIRST = Keyset(MeterReading.measured_at, MeterReading.id, aware_datetime, descending=True)
 EPOCH = datetime.fromisoformat("2000-01-03T00:00:00+00:00")  # origin of the sub-hour buckets
 
 
@@ -33,26 +32,13 @@ def page_statement(meter: Meter, query: ReadingFilter) -> Select[MeterReading]:
         statement = statement.where(MeterReading.measured_at >= query.since)
     if query.until is not None:
         statement = statement.where(MeterReading.measured_at < query.until)
-    if query.cursor:
-        at, reading_id = decode_cursor(query.cursor, parts=2)
-        try:
-            position = (datetime.fromisoformat(at), UUID(reading_id))
-        except ValueError as exc:
-            message = "Malformed cursor."
-            raise ValidationFailed(message, [FieldError("cursor", message, "invalid")]) from exc
-        statement = statement.where(tuple_(MeterReading.measured_at, MeterReading.id) < position)
-    order = (MeterReading.measured_at.desc(), MeterReading.id.desc())
-    return statement.order_by(*order).limit(query.limit + 1)
+    return NEWEST_FIRST.page(statement, query.cursor, query.limit)
 
 
 async def page(session: AsyncSession, meter: Meter, query: ReadingFilter) -> Page[ReadingRead]:
     rows = list(await session.scalars(page_statement(meter, query)))
-    shown = rows[: query.limit]
-    last = shown[-1] if len(rows) > query.limit else None
-    return Page(
-        items=[ReadingRead.model_validate(row) for row in shown],
-        next_cursor=encode_cursor(last.measured_at.isoformat(), last.id) if last else None,
-    )
+    shown, next_cursor = NEWEST_FIRST.split(rows, query.limit)
+    return Page(items=[ReadingRead.model_validate(row) for row in shown], next_cursor=next_cursor)
 
 
 def _bucket(bucket: str, zone: str) -> ColumnElement[datetime]:
