@@ -8,9 +8,12 @@ lock per (organization, tree), locations before assets, so re-parenting (checked
 services under the same lock) cannot race into a cycle. Search and nearby take the caller's
 site ids so that the scope applies before their row cap.
 
+BREAKING: app.search_assets and app.nearby_assets change signature (site ids, keyset position);
+deploy the code of this revision with it.
+
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-26
+Create Date: 2026-12-01
 """
 
 from collections.abc import Sequence
