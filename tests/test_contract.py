@@ -45,7 +45,7 @@ from maintainpro.vendor.schemas import ContractorRead, VendorRead
 from tests.factories.identity import Tenant
 
 INTERNAL: dict[type[Base], frozenset[str]] = {
-    User: frozenset({"password_hash", "mfa_secret_encrypted"}),
+    User: frozenset({"password_hash", "mfa_secret_encrypted", "mfa_last_step"}),
     Location: frozenset(),
     Organization: frozenset(),
     UserSession: frozenset(),

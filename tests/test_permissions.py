@@ -1,4 +1,5 @@
-"""The permission matrix is enforced on every endpoint for every role (SPEC section 1)."""
+"""The permission matrix is enforced on every endpoint for every role (SPEC section 1), and an
+API key reaches exactly what its scopes name: never the account self-service of `/auth/*`."""
 
 from __future__ import annotations
 
@@ -7,21 +8,27 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.app import create_app
-from maintainpro.auth.permissions import MATRIX, Action, Resource
+from maintainpro.auth.permissions import API_KEY_SCOPES, MATRIX, Action, Resource
 from maintainpro.config import Settings
 from maintainpro.models.user import ROLES
-from tests.factories.identity import Tenant
+from tests.factories.http import bearer
+from tests.factories.identity import Tenant, make_api_key
 
 
 @dataclass(frozen=True)
 class Endpoint:
     method: str
     path: str  # with {placeholders} filled from the tenant
-    resource: Resource
-    action: Action
+    resource: Resource | None  # None: account self-service, for interactive sessions only
+    action: Action | None
     body: dict[str, object] | None = None
+
+    @property
+    def scope(self) -> str | None:
+        return None if self.resource is None else f"{self.resource}:{self.action}"
 
     @property
     def route(self) -> str:
@@ -36,6 +43,7 @@ class Endpoint:
     def _missing_name(self) -> str:
         for prefix, name in (
             ("/api-keys/", "{key_id}"),
+            ("/auth/sessions/", "{session_id}"),
             ("/meters/", "{meter_id}"),
             ("/downtime/", "{event_id}"),
             ("/vendors/", "{vendor_id}"),
@@ -177,8 +185,35 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/activity-logs/export", Resource.ACTIVITY_LOG, Action.READ),
 ]
 
-# Routes any signed-in user may call for themselves, or that precede signing in.
-SELF_SERVICE_PREFIXES = ("/api/v1/auth/",)
+
+def _self(method: str, path: str, body: dict[str, object] | None = None) -> Endpoint:
+    return Endpoint(method, path, None, None, body)
+
+
+# The caller's own account: every role through a session, no API key whatever its scopes.
+SELF_SERVICE = [
+    _self("GET", "/api/v1/auth/me"),
+    _self("PATCH", "/api/v1/auth/me", {"locale": "fr"}),
+    _self("GET", "/api/v1/auth/sessions"),
+    _self("DELETE", "/api/v1/auth/sessions/{missing}"),
+    _self("POST", "/api/v1/auth/password", {"currentPassword": "wrong", "newPassword": "x" * 12}),
+    _self("POST", "/api/v1/auth/mfa/enrol"),
+    _self("POST", "/api/v1/auth/mfa/confirm", {"code": "000000"}),
+    _self("POST", "/api/v1/auth/mfa/backup-codes", {"code": "000000"}),
+    _self("POST", "/api/v1/auth/mfa/disable", {"password": "wrong", "code": "000000"}),
+    _self("POST", "/api/v1/auth/logout-all"),
+    _self("POST", "/api/v1/auth/logout"),
+]
+# Before any principal: they read no credentials, so neither a role nor a key changes them.
+PUBLIC = {
+    ("POST", "/api/v1/auth/signup"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
+}
+EVERY = ENDPOINTS + SELF_SERVICE
+NARROW = "meter_reading:create"
 
 
 def _fill(endpoint: Endpoint, tenant: Tenant) -> str:
@@ -198,6 +233,8 @@ async def test_each_role_gets_exactly_what_the_matrix_grants(
     response = await client.request(
         endpoint.method, _fill(endpoint, acme), headers=acme.headers(role), json=endpoint.body
     )
+    assert endpoint.resource is not None
+    assert endpoint.action is not None
     granted = MATRIX[role].get(endpoint.resource, {}).get(endpoint.action)
     if granted is None:
         assert response.status_code == 403, response.text
@@ -207,7 +244,58 @@ async def test_each_role_gets_exactly_what_the_matrix_grants(
         assert response.status_code in {200, 201, 204, 404, 409, 422}, response.text
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", SELF_SERVICE, ids=lambda e: f"{e.method} {e.path}")
+async def test_every_role_manages_its_own_account_through_a_session(
+    client: httpx.AsyncClient, acme: Tenant, role: str, endpoint: Endpoint
+) -> None:
+    response = await client.request(
+        endpoint.method, _fill(endpoint, acme), headers=acme.headers(role), json=endpoint.body
+    )
+    assert response.status_code in {200, 204, 404, 409, 422}, response.text
+
+
+async def _key(
+    sessions: async_sessionmaker[AsyncSession], tenant: Tenant, scopes: frozenset[str]
+) -> dict[str, str]:
+    return bearer(await make_api_key(sessions, tenant.users["admin"], scopes))
+
+
+@pytest.mark.parametrize("endpoint", EVERY, ids=lambda e: f"{e.method} {e.path}")
+async def test_a_narrow_api_key_reaches_its_scope_and_nothing_else(
+    client: httpx.AsyncClient,
+    acme: Tenant,
+    sessions: async_sessionmaker[AsyncSession],
+    endpoint: Endpoint,
+) -> None:
+    """The owner is an admin (every grant), so only the key's scope can refuse."""
+    headers = await _key(sessions, acme, frozenset({NARROW}))
+    response = await client.request(
+        endpoint.method, _fill(endpoint, acme), headers=headers, json=endpoint.body
+    )
+    if endpoint.scope == NARROW:
+        assert response.status_code in {200, 201, 404, 422}, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize("endpoint", SELF_SERVICE, ids=lambda e: f"{e.method} {e.path}")
+async def test_no_api_key_reaches_the_account_whatever_its_scopes(
+    client: httpx.AsyncClient,
+    acme: Tenant,
+    sessions: async_sessionmaker[AsyncSession],
+    endpoint: Endpoint,
+) -> None:
+    headers = await _key(sessions, acme, API_KEY_SCOPES)
+    response = await client.request(
+        endpoint.method, _fill(endpoint, acme), headers=headers, json=endpoint.body
+    )
+    assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
+
+
+@pytest.mark.parametrize("endpoint", EVERY, ids=lambda e: f"{e.method} {e.path}")
 async def test_without_credentials_every_endpoint_is_401(
     client: httpx.AsyncClient, acme: Tenant, endpoint: Endpoint
 ) -> None:
@@ -218,11 +306,11 @@ async def test_without_credentials_every_endpoint_is_401(
 def test_every_api_route_is_in_the_permission_table(settings: Settings) -> None:
     """Read from the OpenAPI document, the one public list of every route and method."""
     paths = create_app(settings).openapi()["paths"]
-    declared = {(e.method, e.route.split("?")[0]) for e in ENDPOINTS}
+    declared = {(e.method, e.route.split("?")[0]) for e in EVERY} | PUBLIC
     routes = {
         (method.upper(), path)
         for path, operations in paths.items()
-        if path.startswith("/api/v1/") and not path.startswith(SELF_SERVICE_PREFIXES)
+        if path.startswith("/api/v1/")
         for method in operations
     }
     assert routes, "the OpenAPI document lists the API"

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -82,9 +82,13 @@ class WorkerSettings(BaseModel):
     relay_batch: int = Field(default=500, ge=1, le=10_000)
 
 
+MIN_SECRET_KEY_BYTES = 32
+
+
 class AuthSettings(BaseModel):
     # Signs access tokens and derives the key that encrypts TOTP secrets at rest. Unset in
-    # development: a random key is created once under the data directory.
+    # development: a random key is created once under the data directory. Required in
+    # production, at least MIN_SECRET_KEY_BYTES long (`Settings` refuses to load otherwise).
     secret_key: SecretStr | None = None
     secret_key_file: Path = Path(".data/secret_key")
     access_token_ttl_s: int = Field(default=900, ge=60, le=86_400)
@@ -92,10 +96,20 @@ class AuthSettings(BaseModel):
     refresh_grace_s: int = Field(default=30, ge=0, le=300)
     password_reset_ttl_s: int = Field(default=3600, ge=300, le=86_400)
     password_min_length: int = Field(default=10, ge=8, le=128)
+    # Self-service sign-up of new organizations; off by default in production.
     signup_enabled: bool = True
+    signup_rate_per_minute: int = Field(default=5, ge=1)
+    # Backoff per (account, client IP).
     lockout_threshold: int = Field(default=5, ge=1, le=100)
     lockout_base_s: int = Field(default=30, ge=1)
     lockout_max_s: int = Field(default=3600, ge=1)
+    # Backoff per account from any IP: bounds guessing from rotating addresses, capped low so
+    # nobody can keep the owner out for long.
+    account_lockout_threshold: int = Field(default=10, ge=1, le=1000)
+    account_lockout_base_s: int = Field(default=5, ge=1)
+    account_lockout_max_s: int = Field(default=300, ge=1)
+    # Account-wide failures after which the CAPTCHA hook is asked (auth/captcha.py).
+    captcha_after_failures: int = Field(default=5, ge=1)
     login_rate_per_minute: int = Field(default=20, ge=1)
     issuer: str = "maintainpro"
 
@@ -132,8 +146,24 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     mail: MailSettings = MailSettings()
     demo: DemoSettings = DemoSettings()
-    # Experimental code paths, switched on by name: MAINTAINPRO_FEATURES='["x"]'.
+    # Installation flags: experimental code paths, switched on by name for the whole
+    # installation by its operator only: MAINTAINPRO_FEATURES='["x"]'. An organization's own
+    # flags (`organizations.feature_flags`) can never name one of these.
     features: frozenset[str] = frozenset()
+
+    @model_validator(mode="after")
+    def _production_is_locked_down(self) -> Settings:
+        if self.environment != "production":
+            return self
+        key = self.auth.secret_key
+        if key is None or len(key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                "production needs MAINTAINPRO_AUTH__SECRET_KEY of at least"
+                f" {MIN_SECRET_KEY_BYTES} bytes"
+            )
+        if "signup_enabled" not in self.auth.model_fields_set:
+            self.auth = self.auth.model_copy(update={"signup_enabled": False})
+        return self
 
 
 @lru_cache

@@ -185,11 +185,22 @@ async def test_roles_without_the_grant_and_keys_themselves_cannot_create_keys(
     for role in ("technician", "requester"):
         response = await create_key(client, acme, role, scopes=["location:read"])
         assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
-    key = await issued(client, acme, "manager", "api_key:create", "api_key:read")
+    # API keys are a session-only resource: no key can be given a scope on them ...
+    session_only = await create_key(client, acme, "manager", scopes=["api_key:create"])
+    assert (session_only.status_code, session_only.json()["errors"][0]["field"]) == (422, "scopes")
+    # ... and no key, whatever its scopes, can mint, list or revoke keys.
+    key = await issued(client, acme, "manager", "location:read", "user:create")
     minted = await client.post(
         URL, headers=bearer(key["key"]), json={"name": "child", "scopes": ["location:read"]}
     )
     assert (minted.status_code, minted.json()["code"]) == (403, "permission_denied")
+    for method, path in (
+        ("GET", URL),
+        ("GET", f"{URL}/{key['id']}"),
+        ("DELETE", f"{URL}/{key['id']}"),
+    ):
+        refused = await client.request(method, path, headers=bearer(key["key"]))
+        assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
     assert await key_count(sessions, acme) == 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pyotp
 import pytest
@@ -53,6 +55,10 @@ async def test_login_is_rate_limited_per_client(
     assert response.headers["retry-after"] == "60"
 
 
+def _code(totp: pyotp.TOTP, steps: int = 0) -> str:
+    return totp.at(datetime.now(UTC) + timedelta(seconds=30 * steps))
+
+
 async def _enrol(
     client: httpx.AsyncClient, headers: dict[str, str]
 ) -> tuple[pyotp.TOTP, list[str]]:
@@ -62,8 +68,10 @@ async def _enrol(
     assert enrol.json()["otpauthUri"].startswith("otpauth://totp/")
     wrong = await client.post("/api/v1/auth/mfa/confirm", headers=headers, json={"code": "000000"})
     assert wrong.status_code == 422
+    # Confirmed with the previous step's code (still accepted), so the current and the next
+    # step remain for the test: a code is good once.
     confirmed = await client.post(
-        "/api/v1/auth/mfa/confirm", headers=headers, json={"code": totp.now()}
+        "/api/v1/auth/mfa/confirm", headers=headers, json={"code": _code(totp, -1)}
     )
     assert confirmed.status_code == 200
     return totp, confirmed.json()["backupCodes"]
@@ -126,7 +134,9 @@ async def test_mfa_backup_codes_renew_and_mfa_disables_with_password_and_code(
     )
     assert bad.status_code == 422
     done = await client.post(
-        "/api/v1/auth/mfa/disable", headers=headers, json={"password": PASSWORD, "code": totp.now()}
+        "/api/v1/auth/mfa/disable",
+        headers=headers,
+        json={"password": PASSWORD, "code": _code(totp, 1)},
     )
     assert done.status_code == 204
     me = await client.get("/api/v1/auth/me", headers=headers)
@@ -147,3 +157,17 @@ async def test_mfa_secrets_never_reach_responses(client: httpx.AsyncClient, acme
     assert "mfaSecret" not in me.text
     assert "passwordHash" not in me.text
     assert me.json()["mfaEnabled"] is True
+
+
+async def test_a_totp_code_signs_in_once(client: httpx.AsyncClient, acme: Tenant) -> None:
+    user = acme.users["technician"]
+    totp, _ = await _enrol(client, acme.headers("technician"))
+    body = {"email": user.email, "password": PASSWORD, "mfaCode": totp.now()}
+    assert (await client.post("/api/v1/auth/login", json=body)).status_code == 200
+    replay = await client.post("/api/v1/auth/login", json=body)
+    assert (replay.status_code, replay.json()["code"]) == (401, "unauthenticated")
+    # An earlier step's code, though still inside the drift window, is refused as well.
+    older = {**body, "mfaCode": _code(totp, -1)}
+    assert (await client.post("/api/v1/auth/login", json=older)).status_code == 401
+    newer = {**body, "mfaCode": _code(totp, 1)}
+    assert (await client.post("/api/v1/auth/login", json=newer)).status_code == 200

@@ -27,6 +27,9 @@ SAMPLES: dict[str, str] = {
     "nearby_contractors": "app.nearby_contractors(:lat, :lng, 10000, 50)",
     "auth_resolve_login": "app.auth_resolve_login(:email)",
     "organizations_with_pending_outbox": "app.organizations_with_pending_outbox()",
+    "organizations_with_expired_credentials": (
+        "app.organizations_with_expired_credentials(now() + interval '1 year')"
+    ),
     "ensure_monthly_partitions": "app.ensure_monthly_partitions('meter_readings', 1, 0)",
     "ensure_partition_for": "app.ensure_partition_for('meter_readings', now())",
 }
@@ -36,6 +39,7 @@ SAMPLES: dict[str, str] = {
 CROSS_TENANT = {
     "auth_resolve_login": "login knows only an email: its organization, nothing else",
     "organizations_with_pending_outbox": "the relay lists organizations with due work",
+    "organizations_with_expired_credentials": "the prune job lists organizations to clean",
     "ensure_monthly_partitions": "partition DDL: returns how many were created",
     "ensure_partition_for": "partition DDL: returns nothing",
 }

@@ -183,6 +183,7 @@ CROSS_TENANT_FUNCTIONS = {
     "ensure_monthly_partitions",
     "ensure_partition_for",
     "auth_resolve_login",
+    "organizations_with_expired_credentials",
 }
 
 

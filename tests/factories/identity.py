@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.auth import passwords
 from maintainpro.auth import service as auth_service
+from maintainpro.auth.principal import API_KEY_KIND
 from maintainpro.config import AuthSettings
-from maintainpro.core import context
-from maintainpro.models import Location, User, UserSite
+from maintainpro.core import context, tokens
+from maintainpro.models import ApiKey, Location, User, UserSite
 from maintainpro.models.user import ROLES, SITE_BOUND_ROLES
 from tests.factories.organization import make_location, make_organization
 
 PASSWORD = "correct horse battery staple"
 
 
-@lru_cache(maxsize=1)
-def password_hash() -> str:
+_HASHES: dict[str, str] = {}
+
+
+async def password_hash() -> str:
     """Hashed once per test process: argon2id is deliberately slow."""
-    return passwords.hash_password(PASSWORD)
+    if PASSWORD not in _HASHES:
+        _HASHES[PASSWORD] = await passwords.hash_in_thread(PASSWORD)
+    return _HASHES[PASSWORD]
 
 
 @dataclass
@@ -53,7 +58,7 @@ async def make_user(
                 email=email,
                 full_name=f"{role.title()} User",
                 role=role,
-                password_hash=password_hash(),
+                password_hash=await password_hash(),
             )
             session.add(user)
             await session.flush()
@@ -101,3 +106,22 @@ async def make_tenant(
         tenant.users[role] = user
         tenant.tokens[role] = await access_token(sessions, settings, user)
     return tenant
+
+
+async def make_api_key(
+    sessions: async_sessionmaker[AsyncSession], user: User, scopes: Iterable[str]
+) -> str:
+    """An API key of `user` limited to `scopes`; returns the full key for a Bearer header."""
+    token = tokens.issue(API_KEY_KIND, user.organization_id)
+    with context.scoped(organization_id=user.organization_id, user_id=user.id):
+        async with sessions() as session, session.begin():
+            session.add(
+                ApiKey(
+                    organization_id=user.organization_id,
+                    user_id=user.id,
+                    name="test key",
+                    digest=token.digest,
+                    scopes=sorted(scopes),
+                )
+            )
+    return str(token)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import httpx
 
+from maintainpro.app import create_app
+from maintainpro.config import Settings
+from maintainpro.core.db import Database
 from tests.factories.identity import Tenant
 
 URL = "/api/v1/organization"
@@ -62,3 +65,30 @@ async def test_only_admins_change_the_organization(client: httpx.AsyncClient, ac
         response = await client.patch(URL, headers=acme.headers(role), json={"name": "Mine"})
         assert response.status_code == 403
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_organization_cannot_set_an_installation_flag(
+    settings: Settings, test_database: Database, acme: Tenant
+) -> None:
+    """Installation flags (MAINTAINPRO_FEATURES) belong to the operator, never to a tenant."""
+    installation = settings.model_copy(update={"features": frozenset({"new-scheduler"})})
+    app = create_app(installation, database=test_database)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        response = await http.patch(
+            URL,
+            headers=acme.headers("admin"),
+            json={"featureFlags": {"beta-calendar": True, "new-scheduler": False}},
+        )
+        assert response.status_code == 422, response.text
+        errors = response.json()["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [
+            ("featureFlags.new-scheduler", "installation_flag")
+        ]
+        body = (await http.get(URL, headers=acme.headers("admin"))).json()
+        assert body["featureFlags"] == {}
+        own = await http.patch(
+            URL, headers=acme.headers("admin"), json={"featureFlags": {"beta-calendar": True}}
+        )
+        assert own.json()["featureFlags"] == {"beta-calendar": True}

@@ -8,11 +8,9 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
-from maintainpro.auth.permissions import Action, Resource
+from maintainpro.auth.permissions import API_KEY_SCOPES
 from maintainpro.core.schemas import ReadSchema, WriteSchema
 from maintainpro.models import ApiKey
-
-KNOWN_SCOPES = frozenset(f"{resource}:{action}" for resource in Resource for action in Action)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ScopeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -20,14 +18,14 @@ ScopeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 class ApiKeyCreate(WriteSchema):
     name: Name
-    scopes: list[ScopeName] = Field(min_length=1, max_length=len(KNOWN_SCOPES))
+    scopes: list[ScopeName] = Field(min_length=1, max_length=len(API_KEY_SCOPES))
     expires_at: AwareDatetime | None = None
 
     @field_validator("scopes")
     @classmethod
     def _known_scopes(cls, scopes: list[str]) -> list[str]:
         # The whole list is the field, so errors name `scopes` like the service's role check.
-        if unknown := sorted(set(scopes) - KNOWN_SCOPES):
+        if unknown := sorted(set(scopes) - API_KEY_SCOPES):
             raise ValueError(f"unknown scopes {unknown}; each is 'resource:action'")
         return sorted(set(scopes))
 

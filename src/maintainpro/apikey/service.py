@@ -1,7 +1,8 @@
 """API keys for integrations (C2, D4): scoped, hashed, revocable.
 
-A key acts as its owner narrowed to its scopes (`auth.principal.from_api_key`); here it is
-issued, listed and revoked. Only the digest of the secret is stored.
+A key acts as its owner narrowed to its scopes (`auth.principal.Principal.scope`); here it is
+issued, listed and revoked. Only the digest of the secret is stored. Keys themselves are a
+session-only resource: no key can list, create or revoke keys (`permissions.SESSION_ONLY`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from maintainpro.apikey.schemas import ApiKeyCreate, ApiKeyRead
 from maintainpro.auth.permissions import Action, Resource, Scope, scope_for
 from maintainpro.auth.principal import API_KEY_KIND, Authorized
 from maintainpro.core import tokens
-from maintainpro.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from maintainpro.core.errors import FieldError, NotFound, ValidationFailed
 from maintainpro.core.pagination import Page, PageQuery, rows_by_id
 from maintainpro.models import ApiKey
 
@@ -64,9 +65,6 @@ def _check_expiry(expires_at: datetime | None) -> None:
 async def create(session: AsyncSession, auth: Authorized, data: ApiKeyCreate) -> tuple[ApiKey, str]:
     """The new key and its full token; the token exists only in this return value."""
     principal = auth.principal
-    if principal.api_key_id is not None:
-        # Otherwise a leaked key could mint fresh keys that outlive its revocation.
-        raise PermissionDenied("An API key cannot create API keys; sign in as a user.")
     _check_within_role(principal.role, data.scopes)
     _check_expiry(data.expires_at)
     token = tokens.issue(API_KEY_KIND, principal.organization_id)

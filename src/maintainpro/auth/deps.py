@@ -1,4 +1,11 @@
-"""Route dependencies: the principal, and permission gates declared per route."""
+"""Route dependencies: the principal, and permission gates declared per route.
+
+Every authenticated route takes exactly one of these gates:
+- `permission(resource, action)`: the permission matrix, narrowed for an API key to its scopes
+  (`Principal.scope`);
+- `InteractiveSession`: the caller's own account (profile, sessions, password, MFA), which only
+  a signed-in person reaches; an API key is refused with 403.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from maintainpro.auth.captcha import CaptchaVerifier, accept_all
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized, Principal, authenticate
 from maintainpro.core.deps import AppSettings, DbSession
@@ -22,6 +30,15 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+async def interactive_session(principal: CurrentPrincipal) -> Principal:
+    if not principal.is_interactive:
+        raise PermissionDenied("An API key cannot manage the account; sign in as a user.")
+    return principal
+
+
+InteractiveSession = Annotated[Principal, Depends(interactive_session)]
+
+
 def permission(resource: Resource, action: Action) -> Callable[[Principal], Awaitable[Authorized]]:
     async def check(principal: CurrentPrincipal) -> Authorized:
         scope = principal.scope(resource, action)
@@ -30,3 +47,11 @@ def permission(resource: Resource, action: Action) -> Callable[[Principal], Awai
         return Authorized(principal, scope)
 
     return check
+
+
+def captcha_verifier() -> CaptchaVerifier:
+    """The CAPTCHA hook of sign-in (`auth/captcha.py`); deployments override this dependency."""
+    return accept_all
+
+
+Captcha = Annotated[CaptchaVerifier, Depends(captcha_verifier)]

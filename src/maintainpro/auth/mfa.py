@@ -1,14 +1,21 @@
-"""TOTP second factor with one-time backup codes (C2). Secrets are encrypted at rest (D12)."""
+"""TOTP second factor with one-time backup codes (C2). Secrets are encrypted at rest (D12).
+
+A TOTP code is accepted once: the user row keeps the last accepted time step
+(`users.mfa_last_step`), and a code is taken only for a later step, by one conditional UPDATE,
+so a replayed code (even by two requests at once) is refused.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from maintainpro.auth import keys, passwords
 from maintainpro.config import AuthSettings
@@ -16,6 +23,11 @@ from maintainpro.core.errors import FieldError, InvalidState, Unauthenticated, V
 from maintainpro.models import MfaBackupCode, User
 
 BACKUP_CODES = 10
+DRIFT_STEPS = 1  # a code of the previous or next 30-second step is accepted too
+_CLAIM_STEP = text(
+    "UPDATE users SET mfa_last_step = :step WHERE organization_id = :org AND id = :user"
+    " AND (mfa_last_step IS NULL OR mfa_last_step < :step) RETURNING id"
+)
 
 
 class MfaRequired(Unauthenticated):
@@ -42,12 +54,34 @@ def begin_enrolment(settings: AuthSettings, user: User, *, issuer: str) -> tuple
     return secret, pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
+def _matching_step(totp: pyotp.TOTP, code: str) -> int | None:
+    current = totp.timecode(datetime.now(UTC))
+    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+async def _claim_totp(session: AsyncSession, settings: AuthSettings, user: User, code: str) -> bool:
+    """True once per time step: the step is recorded, and an equal or earlier one refused."""
+    step = _matching_step(_totp(settings, user), code)
+    if step is None:
+        return False
+    claimed = await session.scalar(
+        _CLAIM_STEP, {"step": step, "org": user.organization_id, "user": user.id}
+    )
+    if claimed is None:
+        return False
+    set_committed_value(user, "mfa_last_step", step)
+    return True
+
+
 async def confirm_enrolment(
     session: AsyncSession, settings: AuthSettings, user: User, code: str
 ) -> list[str]:
     if user.mfa_enabled:
         raise InvalidState("Multi-factor authentication is already enabled.")
-    if not _totp(settings, user).verify(code, valid_window=1):
+    if not await _claim_totp(session, settings, user, code):
         raise ValidationFailed(
             "The code is wrong.", [FieldError("code", "Does not match.", "mismatch")]
         )
@@ -79,7 +113,7 @@ async def disable(
 ) -> None:
     if not user.mfa_enabled:
         raise InvalidState("Multi-factor authentication is not enabled.")
-    if not passwords.verify_password(user.password_hash, password):
+    if not await passwords.verify_in_thread(user.password_hash, password):
         raise ValidationFailed(
             "The password is wrong.", [FieldError("password", "Does not match.", "mismatch")]
         )
@@ -94,7 +128,7 @@ async def disable(
 async def verify(session: AsyncSession, settings: AuthSettings, user: User, code: str) -> bool:
     """A current TOTP code, or an unused backup code (which is then spent)."""
     if code.isdigit() and len(code) == 6:
-        return _totp(settings, user).verify(code, valid_window=1)
+        return await _claim_totp(session, settings, user, code)
     backup = await session.scalar(
         select(MfaBackupCode)
         .where(
@@ -109,6 +143,19 @@ async def verify(session: AsyncSession, settings: AuthSettings, user: User, code
         return False
     backup.used_at = datetime.now(UTC)
     return True
+
+
+async def renew_backup_codes(
+    session: AsyncSession, settings: AuthSettings, user: User, code: str
+) -> list[str]:
+    if not user.mfa_enabled:
+        raise InvalidState("Multi-factor authentication is not enabled.")
+    if not await verify(session, settings, user, code):
+        raise ValidationFailed(
+            "A current code is required to renew the backup codes.",
+            [FieldError("code", "Does not match.", "mismatch")],
+        )
+    return await new_backup_codes(session, user)
 
 
 async def require_second_factor(

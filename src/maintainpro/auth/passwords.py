@@ -1,6 +1,13 @@
-"""argon2id password hashing."""
+"""argon2id password hashing.
+
+Hashing and verifying take tens of milliseconds of CPU by design: request paths use the
+`*_in_thread` forms, which run in a worker thread so the event loop keeps serving others. The
+plain forms are for command-line tools and scripts.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,3 +30,11 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
+
+
+async def hash_in_thread(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_in_thread(stored_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, stored_hash, password)

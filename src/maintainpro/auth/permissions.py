@@ -103,5 +103,27 @@ MATRIX: dict[str, Grants] = {
 assert set(MATRIX) == set(ROLES), "every role has a row in the matrix"
 
 
+# Resources only an interactive session reaches: an API key can neither hold nor use a scope on
+# them (otherwise a leaked key could mint keys that outlive its own revocation).
+SESSION_ONLY = frozenset({Resource.API_KEY})
+# Every "resource:action" an API key may be given.
+API_KEY_SCOPES = frozenset(
+    f"{resource}:{action}"
+    for resource in Resource
+    if resource not in SESSION_ONLY
+    for action in Action
+)
+
+
 def scope_for(role: str, resource: Resource, action: Action) -> Scope | None:
     return MATRIX.get(role, {}).get(resource, {}).get(action)
+
+
+def key_scopes_of(role: str) -> frozenset[str]:
+    """What a role may do, spelled as API key scopes (session-only resources left out)."""
+    return frozenset(
+        f"{resource}:{action}"
+        for resource, actions in MATRIX.get(role, {}).items()
+        if resource not in SESSION_ONLY
+        for action in actions
+    )

@@ -10,7 +10,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth import keys
-from maintainpro.auth.permissions import Action, Resource, Scope, scope_for
+from maintainpro.auth.permissions import (
+    SESSION_ONLY,
+    Action,
+    Resource,
+    Scope,
+    key_scopes_of,
+    scope_for,
+)
 from maintainpro.config import AuthSettings
 from maintainpro.core import context, tokens
 from maintainpro.core.db import apply_context
@@ -32,11 +39,25 @@ class Principal:
     # An API key acts for its owner, narrowed to "resource:action" scopes.
     api_scopes: frozenset[str] | None = None
 
+    @property
+    def is_interactive(self) -> bool:
+        """A signed-in person (a session), as opposed to an integration holding an API key."""
+        return self.api_key_id is None
+
     def scope(self, resource: Resource, action: Action) -> Scope | None:
+        """The one permission rule: the role's grant, narrowed for an API key to its scopes,
+        and never a session-only resource for a key."""
         granted = scope_for(self.role, resource, action)
-        if self.api_scopes is not None and f"{resource}:{action}" not in self.api_scopes:
+        if self.is_interactive:
+            return granted
+        if resource in SESSION_ONLY or f"{resource}:{action}" not in (self.api_scopes or ()):
             return None
         return granted
+
+    def covers_role(self, role: str) -> bool:
+        """Whether this principal may hand out (or manage a holder of) `role`: a person by the
+        grantable-roles table alone, a key only for roles that can do no more than its scopes."""
+        return self.is_interactive or key_scopes_of(role) <= (self.api_scopes or frozenset())
 
 
 @dataclass(frozen=True, slots=True)

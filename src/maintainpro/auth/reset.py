@@ -142,7 +142,7 @@ async def confirm_reset(
     context.bind(user_id=user.id)
     await apply_context(session)
     now = datetime.now(UTC)
-    user.password_hash = passwords.hash_password(new_password)
+    user.password_hash = await passwords.hash_in_thread(new_password)
     user.password_changed_at = now
     stored.used_at = now
     live = await auth_service.live_session_ids(session, user.organization_id, user.id)

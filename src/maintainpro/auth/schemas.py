@@ -27,6 +27,8 @@ class LoginRequest(WriteSchema):
     email: EmailStr
     password: Password
     mfa_code: str | None = Field(default=None, min_length=6, max_length=32)
+    # Asked for once the account has had many failed sign-ins (auth/captcha.py).
+    captcha_token: str | None = Field(default=None, min_length=1, max_length=4096)
 
 
 class RefreshRequest(WriteSchema):

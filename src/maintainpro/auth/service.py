@@ -1,4 +1,4 @@
-"""Sign-up, sign-in, token rotation and session control (C2, D4, D12)."""
+"""Sign-up, sessions and token rotation (C2, D4, D12). Sign-in itself is `auth/login.py`."""
 
 from __future__ import annotations
 
@@ -11,17 +11,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
-from maintainpro.auth import keys, passwords
-from maintainpro.auth.principal import Principal, find_live_user
+from maintainpro.auth import keys, throttle
+from maintainpro.auth.principal import find_live_user
 from maintainpro.config import AuthSettings
 from maintainpro.core import context, tokens
 from maintainpro.core.db import apply_context
-from maintainpro.core.errors import Conflict, FieldError, Unauthenticated, ValidationFailed
+from maintainpro.core.errors import (
+    Conflict,
+    FieldError,
+    PermissionDenied,
+    TooManyRequests,
+    ValidationFailed,
+)
 from maintainpro.core.timezones import check_timezone
 from maintainpro.models import Organization, RefreshToken, User, UserSession
 
 REFRESH_KIND = "refresh"
 BAD_CREDENTIALS = "Invalid email or password."
+RATE_WINDOW_S = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,23 @@ async def _issue(
     return IssuedTokens(access, str(refresh), settings.access_token_ttl_s, user)
 
 
+async def count_signup(session: AsyncSession, settings: AuthSettings, ip: str | None) -> int:
+    """Counts the attempt against the client's sign-up rate (nothing when sign-up is off)."""
+    if not settings.signup_enabled:
+        return 0
+    return await throttle.hit(session, f"signup:{ip or '-'}")
+
+
+def check_signup(settings: AuthSettings, *, hits: int, timezone: str, password: str) -> None:
+    """Before the password is hashed: whether sign-up is open to this client at all."""
+    if not settings.signup_enabled:
+        raise PermissionDenied("Sign-up is disabled on this installation.")
+    if hits > settings.signup_rate_per_minute:
+        raise TooManyRequests("Too many sign-ups; wait a minute.", retry_after_s=RATE_WINDOW_S)
+    check_timezone(timezone)
+    check_password_policy(settings, password, field="password")
+
+
 async def signup(
     session: AsyncSession,
     settings: AuthSettings,
@@ -99,12 +123,12 @@ async def signup(
     timezone: str,
     full_name: str,
     email: str,
-    password: str,
+    password_hash: str,
     ip: str | None,
     user_agent: str | None,
 ) -> IssuedTokens:
+    """The password is hashed by the caller, outside the transaction (`check_signup` first)."""
     check_timezone(timezone)
-    check_password_policy(settings, password, field="password")
     org_id, user_id = uuid7(), uuid7()
     await _bind_tenant(session, org_id, user_id)
     session.add(Organization(id=org_id, name=organization_name, slug=slug, timezone=timezone))
@@ -114,7 +138,7 @@ async def signup(
         email=email.lower(),
         full_name=full_name,
         role="admin",
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         password_changed_at=datetime.now(UTC),
     )
     session.add(user)
@@ -138,42 +162,12 @@ async def resolve_login(session: AsyncSession, email: str) -> User | None:
     )
 
 
-async def verify_credentials(session: AsyncSession, email: str, password: str) -> User:
-    user = await resolve_login(session, email)
-    valid = passwords.verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
-        raise Unauthenticated(BAD_CREDENTIALS)
-    context.bind(user_id=user.id)
-    await apply_context(session)
-    if user.password_hash and passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    return user
-
-
-async def finish_login(
-    session: AsyncSession,
-    settings: AuthSettings,
-    user: User,
-    *,
-    ip: str | None,
-    user_agent: str | None,
-) -> IssuedTokens:
-    user.last_login_at = datetime.now(UTC)
-    return await start_session(session, settings, user, ip=ip, user_agent=user_agent)
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshOutcome:
-    tokens: IssuedTokens | None
-    reused: bool = False
-
-
-async def refresh(session: AsyncSession, settings: AuthSettings, value: str) -> RefreshOutcome:
+async def refresh(session: AsyncSession, settings: AuthSettings, value: str) -> IssuedTokens | None:
     """Rotates a refresh token. A token rotated less than the grace window ago may be used again
     (two tabs refreshing at once); later, reuse means theft and revokes the whole session."""
     token = tokens.parse(value, kind=REFRESH_KIND)
     if token is None:
-        return RefreshOutcome(None)
+        return None
     await _bind_tenant(session, token.organization_id, None)
     row = await session.execute(
         select(RefreshToken, UserSession)
@@ -191,24 +185,24 @@ async def refresh(session: AsyncSession, settings: AuthSettings, value: str) -> 
     found = row.first()
     now = datetime.now(UTC)
     if found is None:
-        return RefreshOutcome(None)
+        return None
     stored, login = found
     if login.revoked_at is not None or login.expires_at <= now:
-        return RefreshOutcome(None)
+        return None
     if stored.rotated_at is not None and now - stored.rotated_at > timedelta(
         seconds=settings.refresh_grace_s
     ):
         await revoke_sessions(session, token.organization_id, [login.id], reason="token_reuse")
-        return RefreshOutcome(None, reused=True)
+        return None
     user = await find_live_user(session, login.organization_id, login.user_id)
     if user is None:
-        return RefreshOutcome(None)
+        return None
     context.bind(user_id=user.id)
     await apply_context(session)
     if stored.rotated_at is None:
         stored.rotated_at = now
     login.last_used_at = now
-    return RefreshOutcome(await _issue(session, settings, user, login))
+    return await _issue(session, settings, user, login)
 
 
 async def revoke_sessions(
@@ -237,44 +231,3 @@ async def live_session_ids(
         )
     )
     return list(rows)
-
-
-async def logout_all(
-    session: AsyncSession, principal: Principal, *, reason: str = "logout_all"
-) -> int:
-    ids = await live_session_ids(session, principal.organization_id, principal.user_id)
-    return await revoke_sessions(session, principal.organization_id, ids, reason=reason)
-
-
-async def list_sessions(session: AsyncSession, principal: Principal) -> list[UserSession]:
-    rows = await session.scalars(
-        select(UserSession)
-        .where(
-            UserSession.organization_id == principal.organization_id,
-            UserSession.user_id == principal.user_id,
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > datetime.now(UTC),
-        )
-        .order_by(UserSession.id.desc())
-    )
-    return list(rows)
-
-
-async def change_password(
-    session: AsyncSession, settings: AuthSettings, principal: Principal, *, current: str, new: str
-) -> None:
-    user = await session.get_one(User, principal.user_id)
-    if not passwords.verify_password(user.password_hash, current):
-        raise ValidationFailed(
-            "The current password is wrong.",
-            [FieldError("currentPassword", "Does not match.", "mismatch")],
-        )
-    check_password_policy(settings, new, field="newPassword")
-    user.password_hash = passwords.hash_password(new)
-    user.password_changed_at = datetime.now(UTC)
-    others = [
-        sid
-        for sid in await live_session_ids(session, principal.organization_id, user.id)
-        if sid != principal.session_id
-    ]
-    await revoke_sessions(session, principal.organization_id, others, reason="password_changed")

@@ -1,12 +1,22 @@
-"""Login protection shared by every worker: lockout per (account, IP) with exponential backoff,
-and a fixed-window rate limit per client. State lives in PostgreSQL, keyed by digests."""
+"""Sign-in protection shared by every worker, in PostgreSQL, keyed by digests (D12).
+
+Two counters meet every login attempt:
+- per (account, client IP): a few failures, then exponential backoff (`lockout_*`);
+- per account, whatever the IP: more failures are allowed, then a shorter backoff with a low cap
+  (`account_lockout_*`), so rotating addresses buys no unlimited guesses while nobody can lock a
+  victim out for more than `account_lockout_max_s` at a time. Past `captcha_after_failures`
+  account-wide failures, the CAPTCHA hook (`auth/captcha.py`) is asked too.
+Both are backoff windows, never a hard lock; a successful sign-in clears them. Fixed-window rate
+limits per client (sign-in, sign-up, password reset) live here too.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.config import AuthSettings
@@ -20,7 +30,6 @@ _RECORD_FAILURE = text(
       locked_until = CASE WHEN t.failures + 1 >= :threshold THEN now() + make_interval(
           secs => least(:base * power(2, t.failures + 1 - :threshold), :cap))
         ELSE t.locked_until END
-    RETURNING locked_until
     """
 )
 _HIT = text(
@@ -33,32 +42,79 @@ _HIT = text(
 )
 
 
-def account_key(email: str, ip: str | None) -> str:
-    return hashlib.sha256(f"{email.lower()}|{ip or '-'}".encode()).hexdigest()
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    threshold: int
+    base_s: int
+    cap_s: int
 
 
-async def locked_for(session: AsyncSession, key: str) -> timedelta | None:
-    until = await session.scalar(
-        text("SELECT locked_until FROM auth_throttles WHERE key = :key"), {"key": key}
+@dataclass(frozen=True, slots=True)
+class LoginKeys:
+    """The two counters one login attempt meets."""
+
+    per_ip: str
+    per_account: str
+
+    @classmethod
+    def of(cls, email: str, ip: str | None) -> LoginKeys:
+        address = email.lower()
+        return cls(_digest(f"{address}|{ip or '-'}"), _digest(f"{address}|*"))
+
+    def pairs(self, settings: AuthSettings) -> tuple[tuple[str, Backoff], ...]:
+        return (
+            (
+                self.per_ip,
+                Backoff(
+                    settings.lockout_threshold, settings.lockout_base_s, settings.lockout_max_s
+                ),
+            ),
+            (
+                self.per_account,
+                Backoff(
+                    settings.account_lockout_threshold,
+                    settings.account_lockout_base_s,
+                    settings.account_lockout_max_s,
+                ),
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LoginState:
+    account_failures: int
+    locked_for: timedelta | None
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+async def login_state(session: AsyncSession, keys: LoginKeys) -> LoginState:
+    """The account-wide failure count and the longest backoff still running on either key."""
+    rows = list(
+        await session.scalars(
+            select(AuthThrottle).where(AuthThrottle.key.in_([keys.per_ip, keys.per_account]))
+        )
     )
     now = datetime.now(UTC)
-    return until - now if until is not None and until > now else None
+    waits = [row.locked_until - now for row in rows if row.locked_until and row.locked_until > now]
+    failures = next((row.failures for row in rows if row.key == keys.per_account), 0)
+    return LoginState(failures, max(waits) if waits else None)
 
 
-async def record_failure(session: AsyncSession, settings: AuthSettings, key: str) -> None:
+async def record_failure(session: AsyncSession, settings: AuthSettings, keys: LoginKeys) -> None:
+    for key, policy in keys.pairs(settings):
+        await session.execute(
+            _RECORD_FAILURE,
+            {"key": key, "threshold": policy.threshold, "base": policy.base_s, "cap": policy.cap_s},
+        )
+
+
+async def clear(session: AsyncSession, keys: LoginKeys) -> None:
     await session.execute(
-        _RECORD_FAILURE,
-        {
-            "key": key,
-            "threshold": settings.lockout_threshold,
-            "base": settings.lockout_base_s,
-            "cap": settings.lockout_max_s,
-        },
+        delete(AuthThrottle).where(AuthThrottle.key.in_([keys.per_ip, keys.per_account]))
     )
-
-
-async def clear(session: AsyncSession, key: str) -> None:
-    await session.execute(delete(AuthThrottle).where(AuthThrottle.key == key))
 
 
 async def hit(session: AsyncSession, key: str) -> int:

@@ -3,7 +3,15 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKeyConstraint, Index, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from maintainpro.models.base import (
@@ -53,6 +61,8 @@ class User(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
     password_changed_at: Mapped[datetime | None]
     mfa_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
     mfa_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    # The last TOTP time step accepted: a code is good once (auth/mfa.py).
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class UserSite(UUIDPrimaryKey, TenantOwned, Base):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
-from maintainpro.core.deps import DbSession
+from maintainpro.core.deps import AppSettings, DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.organization import service as organization_service
 from maintainpro.organization.schemas import OrganizationRead, OrganizationUpdate
@@ -34,11 +34,16 @@ async def update_organization(
     body: OrganizationUpdate,
     auth: CanUpdate,
     session: DbSession,
+    settings: AppSettings,
     response: Response,
     if_match: IfMatch = None,
 ) -> OrganizationRead:
     organization = await organization_service.update(
-        session, auth.principal.organization_id, body, version=expected_version(if_match)
+        session,
+        auth.principal.organization_id,
+        body,
+        version=expected_version(if_match),
+        installation_flags=settings.features,
     )
     set_etag(response, organization.version)
     return OrganizationRead.model_validate(organization)

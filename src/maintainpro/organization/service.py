@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from uuid import UUID
 
 from pydantic.alias_generators import to_camel
@@ -37,14 +38,34 @@ async def get_current(session: AsyncSession, organization_id: UUID) -> Organizat
     return organization
 
 
+def check_organization_flags(flags: Mapping[str, bool], *, installation: frozenset[str]) -> None:
+    """Organization flags are the tenant's own; installation flags (MAINTAINPRO_FEATURES) are
+    the operator's, read from settings only, and no organization may set or shadow one."""
+    if taken := sorted(set(flags) & installation):
+        raise ValidationFailed(
+            "Installation-level feature flags cannot be set by an organization.",
+            [
+                FieldError(f"featureFlags.{name}", "An installation flag.", "installation_flag")
+                for name in taken
+            ],
+        )
+
+
 async def update(
-    session: AsyncSession, organization_id: UUID, data: OrganizationUpdate, *, version: int | None
+    session: AsyncSession,
+    organization_id: UUID,
+    data: OrganizationUpdate,
+    *,
+    version: int | None,
+    installation_flags: frozenset[str],
 ) -> Organization:
     organization = await get_current(session, organization_id)
     check_version(version, organization.version, what="organization")
     changes = data.model_dump(exclude_unset=True)
     if changes.get("timezone") is not None:
         check_timezone(changes["timezone"])
+    if changes.get("feature_flags") is not None:
+        check_organization_flags(changes["feature_flags"], installation=installation_flags)
     for name, value in changes.items():
         if value is None:
             raise ValidationFailed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -27,14 +28,32 @@ from maintainpro.core.pagination import Page, rows_by_id
 from maintainpro.models import GrantableRole, Location, User, UserSite
 from maintainpro.user.schemas import UserCreate, UserFilter, UserRead, UserUpdate
 
+EMAIL_TAKEN = "That email address is already registered."
+
 
 async def read(session: AsyncSession, user: User) -> UserRead:
-    sites = await session.scalars(
-        select(UserSite.location_id)
-        .where(UserSite.organization_id == user.organization_id, UserSite.user_id == user.id)
+    return (await read_many(session, [user]))[0]
+
+
+async def read_many(session: AsyncSession, users: Sequence[User]) -> list[UserRead]:
+    """Users with their sites, in one query for the whole page."""
+    if not users:
+        return []
+    rows = await session.execute(
+        select(UserSite.user_id, UserSite.location_id)
+        .where(
+            UserSite.organization_id == users[0].organization_id,
+            UserSite.user_id.in_([user.id for user in users]),
+        )
         .order_by(UserSite.location_id)
     )
-    return UserRead.model_validate(user).model_copy(update={"site_ids": list(sites)})
+    sites: dict[UUID, list[UUID]] = defaultdict(list)
+    for user_id, location_id in rows:
+        sites[user_id].append(location_id)
+    return [
+        UserRead.model_validate(user).model_copy(update={"site_ids": sites[user.id]})
+        for user in users
+    ]
 
 
 def _visible(auth: Authorized) -> Select[User]:
@@ -69,7 +88,7 @@ async def list_users(session: AsyncSession, auth: Authorized, query: UserFilter)
             )
         )
     rows, next_cursor = await rows_by_id(session, statement, User.id, query)
-    return Page(items=[await read(session, user) for user in rows], next_cursor=next_cursor)
+    return Page(items=await read_many(session, rows), next_cursor=next_cursor)
 
 
 async def get_user(session: AsyncSession, auth: Authorized, user_id: UUID) -> User:
@@ -79,15 +98,24 @@ async def get_user(session: AsyncSession, auth: Authorized, user_id: UUID) -> Us
     return user
 
 
-async def _check_grant(session: AsyncSession, granter: str, *roles: str) -> None:
-    for role in roles:
-        allowed = await session.scalar(
-            select(GrantableRole.id).where(
-                GrantableRole.granter_role == granter, GrantableRole.grantee_role == role
+async def _check_grant(session: AsyncSession, auth: Authorized, *roles: str) -> None:
+    """Who may grant (or manage a holder of) which role: the `grantable_roles` table is the one
+    source of truth, read in one query; an API key is narrowed further to its scopes."""
+    granter = auth.principal.role
+    allowed = set(
+        await session.scalars(
+            select(GrantableRole.grantee_role).where(
+                GrantableRole.granter_role == granter, GrantableRole.grantee_role.in_(roles)
             )
         )
-        if allowed is None:
+    )
+    for role in roles:
+        if role not in allowed:
             raise PermissionDenied(f"A {granter} may not grant or manage the role {role}.")
+        if not auth.principal.covers_role(role):
+            raise PermissionDenied(
+                f"This API key's scopes do not cover everything the role {role} may do."
+            )
 
 
 async def _set_sites(session: AsyncSession, user: User, site_ids: Sequence[UUID]) -> None:
@@ -128,7 +156,10 @@ async def _set_sites(session: AsyncSession, user: User, site_ids: Sequence[UUID]
 async def create_user(
     session: AsyncSession, settings: AuthSettings, auth: Authorized, data: UserCreate
 ) -> User:
-    await _check_grant(session, auth.principal.role, data.role)
+    await _check_grant(session, auth, data.role)
+    if data.password is not None and not auth.principal.is_interactive:
+        # A key holder would otherwise know a password for a new account it just created.
+        raise PermissionDenied("An API key cannot set passwords; the user resets their own.")
     user = User(
         organization_id=auth.principal.organization_id,
         email=data.email.lower(),
@@ -138,12 +169,14 @@ async def create_user(
     )
     if data.password is not None:
         auth_service.check_password_policy(settings, data.password, field="password")
-        user.password_hash = passwords.hash_password(data.password)
+        user.password_hash = await passwords.hash_in_thread(data.password)
     session.add(user)
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise Conflict("A user with this email address already exists.") from exc
+        # The address is unique across the installation (D12): the answer is the same whether
+        # it belongs to this organization or another, and names neither.
+        raise Conflict(EMAIL_TAKEN) from exc
     await _set_sites(session, user, data.site_ids)
     return user
 
@@ -155,7 +188,7 @@ async def update_user(
     check_version(version, user.version, what="user")
     changes = data.model_dump(exclude_unset=True)
     await _check_grant(
-        session, auth.principal.role, user.role, *([changes["role"]] if changes.get("role") else [])
+        session, auth, user.role, *([changes["role"]] if changes.get("role") else [])
     )
     if user.id == auth.principal.user_id and (
         "role" in changes or changes.get("is_active") is False
@@ -178,7 +211,7 @@ async def update_user(
 
 async def deactivate_user(session: AsyncSession, auth: Authorized, user_id: UUID) -> None:
     user = await get_user(session, auth, user_id)
-    await _check_grant(session, auth.principal.role, user.role)
+    await _check_grant(session, auth, user.role)
     if user.id == auth.principal.user_id:
         raise InvalidState("You cannot deactivate yourself.")
     user.is_active = False
