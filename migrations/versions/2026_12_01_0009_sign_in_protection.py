@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from maintainpro.core.database import Role
-from maintainpro.core.migration_ops import AUDIT_NOISE, grant, run_sql
+from maintainpro.core.migration_ops import AUDIT_NOISE, bump_version, definer_function, grant
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -20,7 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 USERS_AUDIT_SKIP = ("password_hash", "mfa_secret_encrypted", "last_login_at")
 PRUNED = ("user_sessions", "password_reset_tokens")
-FUNCTION = "app.organizations_with_expired_credentials(cutoff timestamptz)"
+SIGNATURE = "organizations_with_expired_credentials(cutoff timestamptz)"
+# Written by every sign-in: no edit of the account, so no new version (an admin's ETag holds).
+SIGN_IN_BOOKKEEPING = ("last_login_at", "mfa_last_step")
 
 
 def _audit_users(skip: tuple[str, ...]) -> None:
@@ -39,21 +41,22 @@ def upgrade() -> None:
     for table in PRUNED:
         grant(table, ("SELECT",), role=Role.DEFINER)
     # D4: the one cross-tenant read of the pruning job; it returns organization ids only.
-    run_sql(
-        f"CREATE FUNCTION {FUNCTION} RETURNS SETOF uuid LANGUAGE sql STABLE"
-        " SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $fn$"
-        " SELECT s.organization_id FROM public.user_sessions s"
+    definer_function(
+        SIGNATURE,
+        "SETOF uuid",
+        "SELECT s.organization_id FROM public.user_sessions s"
         " WHERE s.expires_at < cutoff OR s.revoked_at < cutoff"
         " UNION"
         " SELECT t.organization_id FROM public.password_reset_tokens t"
-        " WHERE t.expires_at < cutoff OR t.used_at < cutoff $fn$;"
-        f" ALTER FUNCTION {FUNCTION} OWNER TO {Role.DEFINER};"
-        f" REVOKE ALL ON FUNCTION {FUNCTION} FROM PUBLIC;"
-        f" GRANT EXECUTE ON FUNCTION {FUNCTION} TO {Role.APP};"
+        " WHERE t.expires_at < cutoff OR t.used_at < cutoff",
     )
+    op.execute("DROP TRIGGER bump_version ON users")
+    bump_version("users", bookkeeping=SIGN_IN_BOOKKEEPING)
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER bump_version ON users")
+    bump_version("users")
     op.execute("DROP FUNCTION app.organizations_with_expired_credentials(timestamptz)")
     for table in PRUNED:
         op.execute(f"REVOKE SELECT ON {table} FROM {Role.DEFINER}")

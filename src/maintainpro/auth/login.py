@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from maintainpro.auth import mfa, passwords, throttle
 from maintainpro.auth import service as auth_service
@@ -114,10 +115,22 @@ async def finish(
     await mfa.require_second_factor(session, settings, user, mfa_code)
     if password_hash != user.password_hash:
         user.password_hash = password_hash
-    user.last_login_at = datetime.now(UTC)
+    await _record_sign_in(session, user)
     issued = await auth_service.start_session(session, settings, user, ip=ip, user_agent=user_agent)
     await throttle.clear(session, attempt.keys)
     return issued
+
+
+async def _record_sign_in(session: AsyncSession, user: User) -> None:
+    """Bookkeeping, not an edit: neither `version` (the ETag) nor `updated_at` moves."""
+    now = datetime.now(UTC)
+    await session.execute(
+        update(User)
+        .where(User.organization_id == user.organization_id, User.id == user.id)
+        .values(last_login_at=now, updated_at=User.updated_at, updated_by=User.updated_by)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(user, "last_login_at", now)
 
 
 async def fail(session: AsyncSession, settings: AuthSettings, attempt: Attempt) -> None:

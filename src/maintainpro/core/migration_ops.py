@@ -79,12 +79,13 @@ GENERATED_COLUMNS = text(
 )
 
 
-def bump_version(table: str) -> None:
+def bump_version(table: str, *, bookkeeping: Iterable[str] = ()) -> None:
     """A bulk UPDATE (one that does not set `version` itself) that modifies a row bumps its
     `version`, so its ETag changes; the ORM's own increment is left alone. Generated columns
-    are not computed yet in a BEFORE trigger, so they are left out of the comparison."""
+    are not computed yet in a BEFORE trigger, so they are left out of the comparison, and so
+    are `bookkeeping` columns whose change is no edit of the record (a sign-in time)."""
     generated = op.get_bind().execute(GENERATED_COLUMNS, {"table": table}).scalars()
-    arguments = ", ".join(f"'{column}'" for column in generated)
+    arguments = ", ".join(f"'{column}'" for column in (*generated, *bookkeeping))
     op.execute(
         f"CREATE TRIGGER bump_version BEFORE UPDATE ON {table}"
         f" FOR EACH ROW EXECUTE FUNCTION app.bump_version({arguments})"
