@@ -58,10 +58,6 @@ class StaleVersion(AppError):
     status, code, title = 412, "stale_version", "Precondition failed"
 
 
-class PayloadTooLarge(AppError):
-    status, code, title = 413, "payload_too_large", "Payload too large"
-
-
 class TooManyRequests(AppError):
     status, code, title = 429, "rate_limited", "Too many requests"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from uuid import UUID
 
 import procrastinate
@@ -11,6 +12,7 @@ from maintainpro.config import Settings
 from maintainpro.core import context
 from maintainpro.core.db import Database, transaction
 from maintainpro.core.logging import get_logger
+from maintainpro.core.transient import unit_of_work
 from maintainpro.models import OutboxEvent
 from maintainpro.outbox import handlers
 from maintainpro.outbox import service as outbox_service
@@ -27,13 +29,19 @@ async def relay(database: Database, settings: Settings) -> int:
     for organization_id in organizations:
         with context.scoped(organization_id=organization_id):
             while True:
-                async with transaction(database.sessions) as session:
-                    moved = await outbox_service.relay_organization(
-                        session,
-                        organization_id,
+                # A batch moves events to jobs and marks them in one transaction: safe to
+                # repeat after a deadlock or a lost connection.
+                moved = await unit_of_work(
+                    database.sessions,
+                    partial(
+                        outbox_service.relay_organization,
+                        organization_id=organization_id,
                         subscribed=handlers.subscribed_types(),
                         batch=settings.worker.relay_batch,
-                    )
+                    ),
+                    settings.database,
+                    retry=True,
+                )
                 total += moved
                 if moved < settings.worker.relay_batch:
                     break
