@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bench.data import UPDATE_ROWS, Dataset, Tenant
@@ -18,13 +18,6 @@ from maintainpro.core.pagination import encode_cursor
 
 SAMPLE_IDS = 10_000
 DEEP_OFFSET = 0.5  # the deep page starts half-way through the tenant's assets, by name
-
-
-def _in_tenant(conn: Connection, tenant: Tenant) -> None:
-    conn.execute(
-        text("SELECT set_config('app.organization_id', :org, true)"),
-        {"org": tenant.organization_id},
-    )
 
 
 def post_json(url: str, body: object, token: str | None = None) -> dict[str, object]:
@@ -44,7 +37,6 @@ class Fixtures:
     out: Path
     run_id: str
     cursor: str = ""
-    search_ids: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def tenant(self) -> Tenant:
@@ -58,8 +50,8 @@ class Fixtures:
     def rows_path(self) -> Path:
         return self.out / "update-rows.txt"
 
-    def prepare(self, rare: str, common: str) -> None:
-        """The fixed inputs: random ids, the deep cursor, the ranked ids of both terms."""
+    def prepare(self) -> None:
+        """The fixed inputs: random ids and the deep cursor."""
         org = self.tenant.organization_id
         with self.engine.begin() as conn:
             ids = conn.scalars(
@@ -78,12 +70,6 @@ class Fixtures:
                 {"org": org, "skip": int(self.dataset.assets_per_tenant * DEEP_OFFSET)},
             ).one()
             self.cursor = encode_cursor(name, last)
-            _in_tenant(conn, self.tenant)
-            for term in (rare, common):
-                found = conn.scalars(
-                    text("SELECT id FROM app.search_assets(:q, 1000)"), {"q": term}
-                )
-                self.search_ids[term] = [str(i) for i in found]
 
     def update_rows(self) -> Path:
         """The update scenario's rows with their versions as they are now."""

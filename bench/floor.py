@@ -168,13 +168,12 @@ def _page(rows: list[asyncpg.Record], limit: int) -> PageOut:
 
 
 async def _search(conn: asyncpg.Connection, q: str, limit: int) -> PageOut:
-    ranked = await conn.fetch(sql.SEARCH_IDS, q, sql.SEARCH_LIMIT)
-    order = {r["id"]: n for n, r in enumerate(ranked)}
-    rows = await conn.fetch(sql.search_rows(len(order)), floor.org, *order) if order else []
-    matches = sorted(rows, key=lambda r: order[r["id"]])
+    rows = await conn.fetch(sql.SEARCH, q, None, None, None, floor.org, limit + 1)
+    page = rows[:limit]
+    last = page[-1] if len(rows) > limit else None
     return PageOut(
-        items=[AssetOut.model_validate(dict(r)) for r in matches[:limit]],
-        next_cursor=_encode_cursor(limit) if len(matches) > limit else None,
+        items=[AssetOut.model_validate(dict(r)) for r in page],
+        next_cursor=_encode_cursor(repr(last["rank"]), last["id"]) if last else None,
     )
 
 

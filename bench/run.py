@@ -62,7 +62,11 @@ def _server_env(settings: Settings, workers: int) -> dict[str, str]:
         "MAINTAINPRO_DATABASE__URL": url,
         "MAINTAINPRO_LOG__LEVEL": "WARNING",
         "MAINTAINPRO_LOG__SQL": "false",
+        # Production behind a proxy that logs requests: no access log line per request.
+        "MAINTAINPRO_LOG__ACCESS": "false",
         "MAINTAINPRO_HTTP__WORKERS": str(workers),
+        # Worker start-up on a loaded 2-core machine exceeds uvicorn's 5 s default.
+        "MAINTAINPRO_HTTP__WORKER_HEALTHCHECK_TIMEOUT_S": "120",
         # 16 connections per worker at most, for the API and the floor alike: enough for wrk's
         # 32 connections over 2 workers, and within the shared server's 100 slots.
         "MAINTAINPRO_DATABASE__POOL_SIZE": str(POOL_PER_WORKER // 2),
@@ -87,13 +91,15 @@ def _conninfo(settings: Settings) -> dict[str, str]:
     }
 
 
-def _uvicorn(factory: str, port: int, workers: int) -> list[str]:
-    """Both servers run alike: uvicorn's CLI (uvloop, httptools), the app factory, N workers.
+def _serve(port: int, workers: int) -> list[str]:
+    """The API as production runs it: `maintainpro serve` (uvloop, httptools, the worker
+    health-check timeout from the environment above)."""
+    command = str(Path(sys.executable).with_name("maintainpro"))
+    return [command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
 
-    Not `maintainpro serve`: it cannot lengthen uvicorn's 5 s worker health check, and on a
-    loaded 2-core machine a worker's start-up takes longer, so uvicorn kills and respawns the
-    workers forever.
-    """
+
+def _uvicorn(factory: str, port: int, workers: int) -> list[str]:
+    """The floor alike: uvicorn's CLI (uvloop, httptools), the app factory, N workers."""
     return [
         sys.executable,
         "-m",
@@ -117,7 +123,7 @@ def _servers(settings: Settings, workers: int, out: Path, fx: Fixtures) -> list[
     env = _server_env(settings, workers)
     api = procs.Server(
         "api",
-        _uvicorn("maintainpro.app:create_app", API_PORT, workers),
+        _serve(API_PORT, workers),
         env,
         API_PORT,
         out / "api.log",
@@ -218,7 +224,7 @@ class Bench:
             data.server_target(self.settings), self.settings.database, Role.MAINT
         )
         fx = Fixtures(engine, dataset, self.out, run_id=time.strftime("%m%d%H%M%S"))
-        fx.prepare(data.RARE_TERM, data.COMMON_TERM)
+        fx.prepare()
         api, floor = _servers(self.settings, self.workers, self.out, fx)
         run = Run(self.conditions(dataset))
         chosen = [s for s in SCENARIOS if not selected or s.key in selected]

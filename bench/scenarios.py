@@ -135,10 +135,8 @@ def _pg_cursor(fx: Fixtures, directory: Path) -> list[Path]:
 
 def _pg_search(term: str) -> Callable[[Fixtures, Path], list[Path]]:
     def scripts(fx: Fixtures, directory: Path) -> list[Path]:
-        ids = fx.search_ids[term]
-        ranked = _bind(sql.SEARCH_IDS, [_literal(term), str(sql.SEARCH_LIMIT)])
-        rows = _bind(sql.search_rows(len(ids)), [":org", *(f"'{i}'" for i in ids)])
-        return [_script(directory, f"search_{term}", ranked, rows)]
+        values = [_literal(term), "NULL", "NULL", "NULL", ":org", str(PAGE + 1)]
+        return [_script(directory, f"search_{term}", _bind(sql.SEARCH, values))]
 
     return scripts
 

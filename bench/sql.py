@@ -1,9 +1,9 @@
 """The SQL the floor app and pgbench run: the statements the API sends for each scenario.
 
-Captured from the API's own SQL trace (`MAINTAINPRO_LOG__SQL=true`, one request per scenario,
-code as of the baseline in RESULTS.md) and kept verbatim, casts included, so the floor pays the
-database exactly what the API pays for the query itself. When an optimisation changes the API's
-SQL, the floor keeps this reference; the row in RESULTS.md says so.
+Captured from the API's own SQL trace (`MAINTAINPRO_LOG__SQL=true`, one request per scenario)
+and kept verbatim, casts included, so the floor pays the database exactly what the API pays for
+the query itself. Updated with the optimisations of issue 8 (RESULTS.md): the response columns
+only (no `search_vector`), and search as one ranked, keyset-paged statement.
 """
 
 from __future__ import annotations
@@ -22,27 +22,27 @@ ASSET_COLUMNS = (
     " assets.criticality, assets.parent_id, assets.location_id, assets.site_id,"
     " assets.latitude, assets.longitude, assets.purchase_cost, assets.replacement_value,"
     " assets.install_date, assets.warranty_expires_on, assets.specifications,"
-    " assets.label_code, assets.search_vector, assets.created_at, assets.updated_at,"
+    " assets.label_code, assets.created_at, assets.updated_at,"
     " assets.created_by, assets.updated_by, assets.deleted_at, assets.version"
 )
 _FROM = f"SELECT {ASSET_COLUMNS} \nFROM assets \nWHERE assets.organization_id = $1::UUID"
 _LIVE = " AND assets.deleted_at IS NULL"
-_BY_NAME = " ORDER BY assets.name ASC, assets.id ASC \n LIMIT "
+_BY_NAME = " ORDER BY assets.name, assets.id \n LIMIT "
 
-ASSET_BY_ID = f"{_FROM}{_LIVE} AND assets.id = $2::UUID"
+ASSET_BY_ID = f"{_FROM} AND assets.id = $2::UUID{_LIVE}"
 FIRST_PAGE = f"{_FROM}{_LIVE}{_BY_NAME}$2::INTEGER"
 STATUS_PAGE = f"{_FROM}{_LIVE} AND assets.status = $2::VARCHAR{_BY_NAME}$3::INTEGER"
 CURSOR_PAGE = (
     f"{_FROM}{_LIVE} AND (assets.name, assets.id) > ($2::VARCHAR, $3::UUID){_BY_NAME}$4::INTEGER"
 )
-SEARCH_IDS = "SELECT id, rank FROM app.search_assets($1, $2)"
-SEARCH_LIMIT = 1000
-
-
-def search_rows(count: int) -> str:
-    """The second search statement: the ranked ids as one `IN` list of `count` parameters."""
-    params = ", ".join(f"${n}::UUID" for n in range(2, count + 2))
-    return f"{_FROM}{_LIVE} AND assets.id IN ({params})"
+# $1 term, $2 site ids (NULL: the whole organization), $3/$4 the cursor's (rank, id) or NULL,
+# $5 organization, $6 page size + 1.
+SEARCH = (
+    f"SELECT {ASSET_COLUMNS}, matches.rank \nFROM assets JOIN app.search_assets($1::VARCHAR,"
+    " CAST($2::UUID[] AS UUID[]), $3::FLOAT, $4::UUID) AS matches ON matches.id = assets.id \n"
+    f"WHERE assets.organization_id = $5::UUID{_LIVE}"
+    " ORDER BY matches.rank DESC, matches.id \n LIMIT $6::INTEGER"
+)
 
 
 # Writes: the floor's plain single-statement handlers (no audit row, outbox or idempotency

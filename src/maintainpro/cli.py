@@ -180,6 +180,9 @@ def serve(
         host=host or settings.http.host,
         port=port or settings.http.port,
         workers=workers or settings.http.workers,
+        timeout_worker_healthcheck=settings.http.worker_healthcheck_timeout_s,
+        loop="uvloop",
+        http="httptools",
         log_config=None,
         # The application applies `http.forwarded_allow_ips` itself (create_app).
         proxy_headers=False,

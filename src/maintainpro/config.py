@@ -28,6 +28,8 @@ class DatabaseSettings(BaseModel):
     pool_size: int = Field(default=10, ge=1, le=200)
     max_overflow: int = Field(default=10, ge=0, le=200)
     pool_timeout_s: float = Field(default=10.0, gt=0)
+    # Pooled connections older than this are replaced at checkout (no ping per checkout).
+    pool_recycle_s: int = Field(default=1800, ge=1)
     connect_timeout_s: float = Field(default=5.0, gt=0)
     statement_timeout_ms: int = Field(default=30_000, ge=0)
     # Behind PgBouncer in transaction mode prepared statements must not be cached (D8).
@@ -39,7 +41,14 @@ class DatabaseSettings(BaseModel):
 class HttpSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # `maintainpro serve`: N worker processes, each with its own database pool
+    # (`database.pool_size` + `database.max_overflow` connections at most per worker).
     workers: int = Field(default=1, ge=1, le=64)
+    # How long the server waits for a worker to answer its health check before replacing it;
+    # a worker's start-up on a loaded machine takes longer than uvicorn's 5 s default.
+    worker_healthcheck_timeout_s: int = Field(default=60, ge=1)
+    # Generation-0 threshold of the garbage collector (CPython's default is 700).
+    gc_gen0_threshold: int = Field(default=50_000, ge=100)
     cors_origins: list[str] = []
     # The largest bulk-ingestion body (5,000 readings, every field at its longest, indented)
     # is about 1.6 MB; 4 MiB leaves room for escaped non-ASCII sources.
@@ -71,6 +80,8 @@ class LogSettings(BaseModel):
     level: str = "INFO"
     # Verbose local mode: SQL statements are traced (parameters hidden, D13).
     sql: bool = False
+    # One `http.request` line per request; off where a proxy logs requests already.
+    access: bool = True
 
 
 class PartitionSettings(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select
@@ -49,9 +50,11 @@ def _keyset(sort: str) -> Keyset[str] | Keyset[UUID]:
     return replace(keyset, descending=True) if sort.startswith("-") else keyset
 
 
-def page_statement(auth: Authorized, query: AssetFilter) -> Select[Asset]:
-    """The statement one page of a (non-search) list runs: filters, keyset and sort."""
-    return _keyset(query.sort).page(_filtered(auth, query), query.cursor, query.limit)
+def page_statement(auth: Authorized, query: AssetFilter) -> Select[Any]:
+    """The statement one page of a (non-search) list runs: filters, keyset and sort; only the
+    response's columns (no ORM objects, no search vector)."""
+    statement = _filtered(auth, query).with_only_columns(*repository.READ_COLUMNS)
+    return _keyset(query.sort).page(statement, query.cursor, query.limit)
 
 
 async def list_assets(
@@ -59,7 +62,7 @@ async def list_assets(
 ) -> Page[AssetRead]:
     if query.q:
         return await _search(session, auth, query)
-    rows = list(await session.scalars(page_statement(auth, query)))
+    rows = (await session.execute(page_statement(auth, query))).all()
     page, next_cursor = _keyset(query.sort).split(rows, query.limit)
     return Page(items=[AssetRead.model_validate(row) for row in page], next_cursor=next_cursor)
 

@@ -77,9 +77,9 @@ async def nearby_assets(
 async def get_asset(
     asset_id: UUID, auth: CanRead, session: DbSession, response: Response
 ) -> AssetRead:
-    asset = await asset_service.get(session, auth, asset_id)
+    asset = await asset_service.read(session, auth, asset_id)
     set_etag(response, asset.version)
-    return _read(asset)
+    return asset
 
 
 @router.get("/{asset_id}/children")

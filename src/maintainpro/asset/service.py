@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro import tree
 from maintainpro.asset import repository
-from maintainpro.asset.schemas import AssetCreate, AssetRollup, AssetUpdate
+from maintainpro.asset.schemas import AssetCreate, AssetRead, AssetRollup, AssetUpdate
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -34,6 +34,14 @@ async def get(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset:
     if asset is None:
         raise NotFound("No such asset.")
     return asset
+
+
+async def read(session: AsyncSession, auth: Authorized, asset_id: UUID) -> AssetRead:
+    """One asset as the response shows it (no ORM object: the hot read)."""
+    row = await repository.read_by_id(session, auth, asset_id)
+    if row is None:
+        raise NotFound("No such asset.")
+    return AssetRead.model_validate(row)
 
 
 async def _reference(session: AsyncSession, auth: Authorized, field: str, asset_id: UUID) -> Asset:

@@ -38,8 +38,14 @@ def _file_key(path: Path) -> bytes:
 
 
 def _derive(settings: AuthSettings, purpose: bytes) -> bytes:
+    return _derived(secret_key(settings), purpose)
+
+
+@lru_cache(maxsize=16)
+def _derived(secret: bytes, purpose: bytes) -> bytes:
+    """Once per process and (key, purpose): HKDF is a fixed cost per request otherwise."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose)
-    return hkdf.derive(secret_key(settings))
+    return hkdf.derive(secret)
 
 
 def issue_access_token(

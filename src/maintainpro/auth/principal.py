@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth import keys
@@ -68,7 +68,75 @@ class Authorized:
     scope: Scope
 
 
+def _sites_of(user: type[User]) -> ColumnElement[list[UUID]]:
+    return func.array(
+        select(UserSite.location_id)
+        .where(UserSite.organization_id == user.organization_id, UserSite.user_id == user.id)
+        .correlate(user)
+        .scalar_subquery()
+    )
+
+
+def _user_may_act() -> tuple[ColumnElement[bool], ...]:
+    return User.deleted_at.is_(None), User.is_active.is_(True)
+
+
+# Authentication is one statement, built once: the session (or key) is live, the user may
+# act, their role and site ids. Nothing is cached across requests, so logout, revocation, a
+# role or site change and deactivation take effect on the very next request.
+_SESSION_PRINCIPAL = (
+    select(User.role, _sites_of(User).label("site_ids"))
+    .join_from(
+        UserSession,
+        User,
+        (User.organization_id == UserSession.organization_id) & (User.id == UserSession.user_id),
+    )
+    .where(
+        UserSession.organization_id == bindparam("org"),
+        UserSession.id == bindparam("sid"),
+        UserSession.user_id == bindparam("uid"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now"),
+        *_user_may_act(),
+    )
+)
+_KEY_PRINCIPAL = (
+    select(
+        ApiKey.id,
+        ApiKey.user_id,
+        ApiKey.scopes,
+        ApiKey.last_used_at,
+        User.role,
+        _sites_of(User).label("site_ids"),
+    )
+    .join_from(
+        ApiKey,
+        User,
+        (User.organization_id == ApiKey.organization_id) & (User.id == ApiKey.user_id),
+    )
+    .where(
+        ApiKey.organization_id == bindparam("org"),
+        ApiKey.digest == bindparam("digest"),
+        ApiKey.revoked_at.is_(None),
+        (ApiKey.expires_at.is_(None)) | (ApiKey.expires_at > bindparam("now")),
+        *_user_may_act(),
+    )
+)
+_TOUCH_KEY = (
+    update(ApiKey)
+    .where(ApiKey.organization_id == bindparam("org"), ApiKey.id == bindparam("key"))
+    .values(last_used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+# A key's owner never changes: remembering it lets the tenant settings of a request carry the
+# user id from its first statement on. Liveness is still checked by every request.
+_KEY_OWNERS: dict[tuple[UUID, str], UUID] = {}
+_KEY_OWNERS_MAX = 10_000
+
+
 async def _bind(session: AsyncSession, organization_id: UUID, user_id: UUID | None) -> None:
+    """The caller's tenant and user; before the transaction's first statement this costs no
+    round trip (that statement carries them)."""
     context.bind(organization_id=organization_id, user_id=user_id)
     await apply_context(session)
 
@@ -78,78 +146,45 @@ async def find_live_user(
 ) -> User | None:
     """The user if they may act: not deleted, not deactivated."""
     return await session.scalar(
-        select(User).where(
-            User.organization_id == organization_id,
-            User.id == user_id,
-            User.deleted_at.is_(None),
-            User.is_active.is_(True),
-        )
+        select(User)
+        .where(User.organization_id == organization_id, User.id == user_id)
+        .where(*_user_may_act())
     )
-
-
-async def _live_user(session: AsyncSession, organization_id: UUID, user_id: UUID) -> User:
-    user = await find_live_user(session, organization_id, user_id)
-    if user is None:
-        raise Unauthenticated("The account is not active.")
-    return user
-
-
-async def site_ids(session: AsyncSession, organization_id: UUID, user_id: UUID) -> frozenset[UUID]:
-    rows = await session.scalars(
-        select(UserSite.location_id).where(
-            UserSite.organization_id == organization_id, UserSite.user_id == user_id
-        )
-    )
-    return frozenset(rows)
 
 
 async def from_access_token(session: AsyncSession, settings: AuthSettings, token: str) -> Principal:
     claims = keys.read_access_token(settings, token)
     org, user_id, session_id = UUID(claims["org"]), UUID(claims["sub"]), UUID(claims["sid"])
     await _bind(session, org, user_id)
-    live = await session.scalar(
-        select(UserSession.id).where(
-            UserSession.organization_id == org,
-            UserSession.id == session_id,
-            UserSession.user_id == user_id,
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > datetime.now(UTC),
-        )
-    )
-    if live is None:
-        raise Unauthenticated("The session has ended; sign in again.")
-    user = await _live_user(session, org, user_id)
-    return Principal(user.id, org, user.role, await site_ids(session, org, user.id), session_id)
+    params = {"org": org, "sid": session_id, "uid": user_id, "now": datetime.now(UTC)}
+    row = (await session.execute(_SESSION_PRINCIPAL, params)).first()
+    if row is None:
+        raise Unauthenticated("The session has ended, or the account is not active.")
+    return Principal(user_id, org, row.role, frozenset(row.site_ids), session_id)
 
 
 async def from_api_key(session: AsyncSession, value: str) -> Principal:
     token = tokens.parse(value, kind=API_KEY_KIND)
     if token is None:
         raise Unauthenticated("The API key is invalid.")
-    await _bind(session, token.organization_id, None)
+    org = token.organization_id
+    await _bind(session, org, _KEY_OWNERS.get((org, token.digest)))
     now = datetime.now(UTC)
-    key = await session.scalar(
-        select(ApiKey).where(
-            ApiKey.organization_id == token.organization_id,
-            ApiKey.digest == token.digest,
-            ApiKey.revoked_at.is_(None),
-        )
-    )
-    if key is None or (key.expires_at is not None and key.expires_at <= now):
-        raise Unauthenticated("The API key is invalid, expired or revoked.")
-    user = await _live_user(session, key.organization_id, key.user_id)
-    await _bind(session, key.organization_id, user.id)
+    params = {"org": org, "digest": token.digest, "now": now}
+    key = (await session.execute(_KEY_PRINCIPAL, params)).first()
+    if key is None:
+        raise Unauthenticated("The API key is invalid or expired, or its owner is not active.")
+    if len(_KEY_OWNERS) >= _KEY_OWNERS_MAX:
+        _KEY_OWNERS.clear()
+    _KEY_OWNERS[(org, token.digest)] = key.user_id
+    await _bind(session, org, key.user_id)
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        await session.execute(
-            update(ApiKey)
-            .where(ApiKey.organization_id == key.organization_id, ApiKey.id == key.id)
-            .values(last_used_at=now)
-        )
+        await session.execute(_TOUCH_KEY, {"org": org, "key": key.id, "now": now})
     return Principal(
-        user.id,
-        key.organization_id,
-        user.role,
-        await site_ids(session, key.organization_id, user.id),
+        key.user_id,
+        org,
+        key.role,
+        frozenset(key.site_ids),
         api_key_id=key.id,
         api_scopes=frozenset(key.scopes),
     )

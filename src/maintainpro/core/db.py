@@ -44,17 +44,38 @@ def _context_params(session: Session) -> dict[str, str]:
     }
 
 
+# The settings the current transaction carries (set by its first statement), so that a later
+# `apply_context` with the same values costs nothing.
+_APPLIED = "maintainpro.applied_context"
+
+
 @event.listens_for(TenantSession, "after_begin")
 def _set_transaction_context(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
-    connection.execute(_SET_CONTEXT, _context_params(session))
+    params = _context_params(session)
+    connection.execute(_SET_CONTEXT, params)
+    session.info[_APPLIED] = params
+
+
+@event.listens_for(TenantSession, "after_transaction_end")
+def _forget_transaction_context(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_APPLIED, None)
 
 
 async def apply_context(session: AsyncSession) -> None:
-    """Re-applies the current context inside a transaction that began before it changed (login
-    learns its tenant only after a pre-tenant lookup)."""
-    await session.execute(_SET_CONTEXT, _context_params(session.sync_session))
+    """Makes the transaction carry the current context. Before its first statement this is
+    free (the transaction's first statement sets the context it finds then); afterwards the
+    settings are sent again only when they changed (login learns its tenant only after a
+    pre-tenant lookup)."""
+    applied = session.sync_session.info.get(_APPLIED)
+    if applied is None:
+        return
+    params = _context_params(session.sync_session)
+    if params != applied:
+        await session.execute(_SET_CONTEXT, params)
+        session.sync_session.info[_APPLIED] = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +109,10 @@ def create_database(
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_timeout=settings.pool_timeout_s,
-        pool_pre_ping=True,
+        # No ping per checkout (three round trips): connections are recycled, and one lost
+        # anyway fails its statement, is invalidated by the pool, and the request is retried
+        # on a fresh connection when it may be repeated (core/retry.py), a 503 otherwise.
+        pool_recycle=settings.pool_recycle_s,
         connect_args=_connect_args(settings),
         hide_parameters=True,  # SQL tracing (log.sql) never prints values (D13)
     )

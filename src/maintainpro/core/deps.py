@@ -12,12 +12,14 @@ from maintainpro.config import Settings
 from maintainpro.core.db import Database, transaction
 
 
-def get_database(request: Request) -> Database:
+# Coroutines, not plain functions: FastAPI runs a sync dependency in the thread pool, a hop
+# per request on the hot path.
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -25,7 +27,8 @@ def get_settings_dep(request: Request) -> Settings:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent (D10: the
     function scope makes a failed commit an error response, never a 200)."""
-    async with transaction(get_database(request).sessions) as session:
+    database: Database = request.app.state.db
+    async with transaction(database.sessions) as session:
         yield session
 
 

@@ -38,8 +38,9 @@ class RequestContextMiddleware:
     """Takes or creates X-Request-ID, binds it to logs and SQL, echoes it, logs and counts the
     request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
         self.app = app
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,14 +83,15 @@ class RequestContextMiddleware:
                 elapsed = time.perf_counter() - started
                 route = _route_template(scope)
                 metrics.observe_request(scope["method"], route, status, elapsed)
-                log.info(
-                    "http.request",
-                    method=scope["method"],
-                    path=scope["path"],
-                    route=route,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 2),
-                )
+                if self.access_log:
+                    log.info(
+                        "http.request",
+                        method=scope["method"],
+                        path=scope["path"],
+                        route=route,
+                        status=status,
+                        duration_ms=round(elapsed * 1000, 2),
+                    )
 
 
 def _internal_error() -> dict[str, object]:

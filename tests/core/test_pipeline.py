@@ -1,0 +1,174 @@
+"""The request pipeline's cost and its safety: round trips per request, a connection lost in
+the pool, and authentication that no cache can make stale."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from sqlalchemy import Executable, event, func, text, update
+from sqlalchemy.engine import create_engine
+from sqlalchemy.pool import NullPool
+from typer.testing import CliRunner
+
+from maintainpro import cli
+from maintainpro.app import create_app, tune_gc
+from maintainpro.config import Settings, get_settings
+from maintainpro.core import context
+from maintainpro.core.database import admin_url, resolve_server
+from maintainpro.core.db import Database, transaction
+from maintainpro.models import ApiKey, User, UserSite
+from tests.conftest import Committed
+from tests.factories.identity import make_api_key
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    """The SQL statements the pool's connections send while the block runs."""
+    sent: list[str] = []
+
+    def record(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def _asset(committed: Committed, headers: dict[str, str]) -> str:
+    created = await committed.client.post(
+        "/api/v1/assets", headers=headers, json={"code": "P-1", "name": "Pump"}
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+async def test_get_by_id_is_three_statements(committed: Committed) -> None:
+    """The tenant settings once, authentication in one statement, the asset row: no ping, no
+    second set_config, no separate user and site lookups."""
+    tenant = await committed.make_tenant()
+    headers = tenant.headers("admin")
+    asset_id = await _asset(committed, headers)
+    with statements(committed.database) as sent:
+        answer = await committed.client.get(f"/api/v1/assets/{asset_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["etag"] == 'W/"1"'
+    assert len(sent) == 3, sent
+    assert sum("set_config" in sql for sql in sent) == 1
+    assert "search_vector" not in sent[2]
+    assert "password" not in " ".join(sent)
+
+
+async def test_a_connection_lost_in_the_pool_is_replaced(
+    committed: Committed, settings: Settings
+) -> None:
+    """Without a ping per checkout, a pooled connection the server has closed fails its first
+    statement; the pool is invalidated and the read is retried on a fresh connection."""
+    tenant = await committed.make_tenant()
+    headers = tenant.headers("admin")
+    asset_id = await _asset(committed, headers)
+    assert (await committed.client.get("/api/v1/assets", headers=headers)).status_code == 200
+    server = resolve_server(settings.database)
+    admin = create_engine(admin_url(server, settings.database), poolclass=NullPool)
+    with admin.begin() as conn:
+        ended = conn.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = :db AND usename = 'maintainpro_app'"
+            ),
+            {"db": server.database},
+        )
+    admin.dispose()
+    assert ended
+    answer = await committed.client.get(f"/api/v1/assets/{asset_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+
+
+async def test_revocation_role_and_site_changes_apply_to_the_next_request(
+    committed: Committed,
+) -> None:
+    """Nothing about a caller is cached between requests: the next request sees a new role,
+    a new site, a revoked key and a deactivated account."""
+    tenant = await committed.make_tenant()
+    tech = tenant.users["technician"]
+    created = await committed.client.post(
+        "/api/v1/assets",
+        headers=tenant.headers("admin"),
+        json={"code": "S-1", "name": "South pump", "locationId": str(tenant.south.id)},
+    )
+    assert created.status_code == 201, created.text
+    south_asset = f"/api/v1/assets/{created.json()['id']}"
+    headers = tenant.headers("technician")
+    key = await make_api_key(committed.database.sessions, tech, ["asset:read"])
+    by_key = {"authorization": f"Bearer {key}"}
+    assert (await committed.client.get(south_asset, headers=headers)).status_code == 404
+
+    async def change(*statements: Executable, site: bool = False) -> None:
+        with context.scoped(organization_id=tenant.organization_id):
+            async with transaction(committed.database.sessions) as session:
+                for statement in statements:
+                    await session.execute(statement)
+                if site:
+                    session.add(
+                        UserSite(
+                            organization_id=tenant.organization_id,
+                            user_id=tech.id,
+                            location_id=tenant.south.id,
+                        )
+                    )
+
+    await change(update(User).where(User.id == tech.id).values(role="manager"))
+    assert (await committed.client.get(south_asset, headers=headers)).status_code == 200
+    await change(update(User).where(User.id == tech.id).values(role="technician"), site=True)
+    assert (await committed.client.get(south_asset, headers=headers)).status_code == 200
+    assert (await committed.client.get(south_asset, headers=by_key)).status_code == 200
+    await change(update(ApiKey).where(ApiKey.user_id == tech.id).values(revoked_at=func.now()))
+    assert (await committed.client.get(south_asset, headers=by_key)).status_code == 401
+    assert (await committed.client.get(south_asset, headers=headers)).status_code == 200
+    await change(update(User).where(User.id == tech.id).values(is_active=False))
+    assert (await committed.client.get(south_asset, headers=headers)).status_code == 401
+
+
+async def test_the_access_log_can_be_switched_off(
+    settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet = settings.model_copy(update={"log": settings.log.model_copy(update={"access": False})})
+    transport = httpx.ASGITransport(app=create_app(quiet, database=database))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        assert (await http.get("/health/live")).status_code == 200
+    assert '"http.request"' not in capsys.readouterr().err
+
+
+def test_start_up_freezes_the_heap_and_raises_the_gen0_threshold() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_gc(12_345)
+        assert gc.get_threshold()[0] == 12_345
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+def test_serve_selects_uvloop_httptools_and_the_health_check_timeout(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(cli.uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    monkeypatch.setenv("MAINTAINPRO_DATABASE__URL", settings.database.url or "")
+    monkeypatch.setenv("MAINTAINPRO_HTTP__WORKER_HEALTHCHECK_TIMEOUT_S", "90")
+    get_settings.cache_clear()
+    try:
+        CliRunner().invoke(cli.app, ["serve", "--workers", "2"], catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    assert seen["workers"] == 2
+    assert seen["loop"] == "uvloop"
+    assert seen["http"] == "httptools"
+    assert seen["timeout_worker_healthcheck"] == 90
