@@ -4,12 +4,10 @@ the pool, and authentication that no cache can make stale."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-from sqlalchemy import Executable, event, func, text, update
+from sqlalchemy import Executable, func, text, update
 from sqlalchemy.engine import create_engine
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
@@ -23,22 +21,7 @@ from maintainpro.core.db import Database, transaction
 from maintainpro.models import ApiKey, User, UserSite
 from tests.conftest import Committed
 from tests.factories.identity import make_api_key
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the pool's connections send while the block runs."""
-    sent: list[str] = []
-
-    def record(*args: object) -> None:
-        sent.append(str(args[2]))
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.factories.statements import statements
 
 
 async def _asset(committed: Committed, headers: dict[str, str]) -> str:

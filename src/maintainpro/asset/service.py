@@ -41,7 +41,7 @@ async def read(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset
     row = await repository.read_by_id(session, auth, asset_id)
     if row is None:
         raise NotFound("No such asset.")
-    return AssetRead.model_validate(row)
+    return AssetRead.model_validate(dict(row))
 
 
 async def _reference(session: AsyncSession, auth: Authorized, field: str, asset_id: UUID) -> Asset:
