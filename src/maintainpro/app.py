@@ -69,7 +69,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     problems.install(app)
     openapi.install(app, authenticated=current_principal)
     app.include_router(health_router)
-    app.include_router(api.router)
+    for domain in api.DOMAINS:
+        app.include_router(domain, prefix=api.PREFIX)
     # Added last = outermost: request id and headers wrap everything, CORS answers preflights;
     # retries run innermost, replaying a body the size limit has already checked.
     app.add_middleware(
