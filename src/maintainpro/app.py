@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # No OpenTelemetry here (metrics are Prometheus, core/metrics.py): FastAPI's native
+        # instrumentation would otherwise look for a configured provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     if database is not None:
