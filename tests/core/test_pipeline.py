@@ -155,3 +155,21 @@ def test_serve_selects_uvloop_httptools_and_the_health_check_timeout(
     assert seen["loop"] == "uvloop"
     assert seen["http"] == "httptools"
     assert seen["timeout_worker_healthcheck"] == 90
+
+
+async def test_create_reads_the_derived_site_back_in_its_insert(committed: Committed) -> None:
+    """The site the database derives comes back with the INSERT (RETURNING), not through a
+    second SELECT; a site-bound creator is still held to their sites."""
+    tenant = await committed.make_tenant()
+    body = {"code": "S-9", "name": "South pump", "locationId": str(tenant.south.id)}
+    with statements(committed.database) as sent:
+        created = await committed.client.post(
+            "/api/v1/assets", headers=tenant.headers("admin"), json=body
+        )
+    assert created.status_code == 201, created.text
+    assert created.json()["siteId"] == str(tenant.south.id)
+    inserts = [sql for sql in sent if sql.startswith("INSERT INTO assets")]
+    assert len(inserts) == 1
+    _, returning = inserts[0].split("RETURNING")
+    assert "site_id" in returning
+    assert not [sql for sql in sent if sql.startswith("SELECT assets.site_id")]
