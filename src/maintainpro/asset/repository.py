@@ -46,6 +46,17 @@ _BY_ID_IN_SITES = prepared.prepare(
 )
 
 
+# The same for the ORM entity (services that change the asset), built once as well.
+_ENTITY_BY_ID = select(Asset).where(
+    Asset.organization_id == bindparam("org"),
+    Asset.id == bindparam("id"),
+    Asset.deleted_at.is_(None),
+)
+_ENTITY_BY_ID_IN_SITES = _ENTITY_BY_ID.where(
+    Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid())))
+)
+
+
 def sites(auth: Authorized) -> frozenset[UUID] | None:
     """The sites the caller is bound to, or None when the scope is the whole organization."""
     return None if auth.scope is Scope.ALL else auth.principal.site_ids
@@ -61,6 +72,16 @@ async def read_by_id(
         return await prepared.fetchrow(session, _BY_ID, params)
     params["sites"] = list(scope)
     return await prepared.fetchrow(session, _BY_ID_IN_SITES, params)
+
+
+async def entity_by_id(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset | None:
+    """One visible asset as an ORM object, or None."""
+    scope = sites(auth)
+    params: dict[str, object] = {"org": auth.principal.organization_id, "id": asset_id}
+    if scope is None:
+        return await session.scalar(_ENTITY_BY_ID, params)
+    params["sites"] = list(scope)
+    return await session.scalar(_ENTITY_BY_ID_IN_SITES, params)
 
 
 def visible(auth: Authorized) -> Select[Asset]:

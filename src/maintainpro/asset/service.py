@@ -30,7 +30,7 @@ def _invalid(field: str, message: str, code: str = "invalid") -> ValidationFaile
 
 
 async def get(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset:
-    asset = await session.scalar(repository.visible(auth).where(Asset.id == asset_id))
+    asset = await repository.entity_by_id(session, auth, asset_id)
     if asset is None:
         raise NotFound("No such asset.")
     return asset
