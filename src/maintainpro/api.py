@@ -16,8 +16,10 @@ from maintainpro.organization.routes import router as organization_router
 from maintainpro.user.routes import router as user_router
 from maintainpro.vendor.routes import contractors_router, vendors_router
 
-router = APIRouter(prefix="/api/v1")
-for domain in (
+PREFIX = "/api/v1"
+# Mounted one by one on the application (app.py), not through one /api/v1 router: each level
+# of nested routers costs every request a walk through it while matching.
+DOMAINS: tuple[APIRouter, ...] = (
     auth_router,
     reset_router,
     organization_router,
@@ -30,5 +32,4 @@ for domain in (
     downtime_router,
     vendors_router,
     contractors_router,
-):
-    router.include_router(domain)
+)

@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # No OpenTelemetry here (metrics are Prometheus, core/metrics.py): FastAPI's native
+        # instrumentation would otherwise look for a configured provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     if database is not None:
@@ -69,7 +72,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     problems.install(app)
     openapi.install(app, authenticated=current_principal)
     app.include_router(health_router)
-    app.include_router(api.router)
+    for domain in api.DOMAINS:
+        app.include_router(domain, prefix=api.PREFIX)
     # Added last = outermost: request id and headers wrap everything, CORS answers preflights;
     # retries run innermost, replaying a body the size limit has already checked.
     app.add_middleware(

@@ -4,12 +4,10 @@ the pool, and authentication that no cache can make stale."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-from sqlalchemy import Executable, event, func, text, update
+from sqlalchemy import Executable, func, text, update
 from sqlalchemy.engine import create_engine
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
@@ -23,22 +21,7 @@ from maintainpro.core.db import Database, transaction
 from maintainpro.models import ApiKey, User, UserSite
 from tests.conftest import Committed
 from tests.factories.identity import make_api_key
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the pool's connections send while the block runs."""
-    sent: list[str] = []
-
-    def record(*args: object) -> None:
-        sent.append(str(args[2]))
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.factories.statements import statements
 
 
 async def _asset(committed: Committed, headers: dict[str, str]) -> str:
@@ -172,3 +155,21 @@ def test_serve_selects_uvloop_httptools_and_the_health_check_timeout(
     assert seen["loop"] == "uvloop"
     assert seen["http"] == "httptools"
     assert seen["timeout_worker_healthcheck"] == 90
+
+
+async def test_create_reads_the_derived_site_back_in_its_insert(committed: Committed) -> None:
+    """The site the database derives comes back with the INSERT (RETURNING), not through a
+    second SELECT; a site-bound creator is still held to their sites."""
+    tenant = await committed.make_tenant()
+    body = {"code": "S-9", "name": "South pump", "locationId": str(tenant.south.id)}
+    with statements(committed.database) as sent:
+        created = await committed.client.post(
+            "/api/v1/assets", headers=tenant.headers("admin"), json=body
+        )
+    assert created.status_code == 201, created.text
+    assert created.json()["siteId"] == str(tenant.south.id)
+    inserts = [sql for sql in sent if sql.startswith("INSERT INTO assets")]
+    assert len(inserts) == 1
+    _, returning = inserts[0].split("RETURNING")
+    assert "site_id" in returning
+    assert not [sql for sql in sent if sql.startswith("SELECT assets.site_id")]

@@ -3,35 +3,17 @@ statements a list or a grant check costs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.auth.permissions import key_scopes_of
 from maintainpro.core.db import Database
 from tests.factories.http import bearer
 from tests.factories.identity import Tenant, make_api_key
+from tests.factories.statements import statements
 
 URL = "/api/v1/users"
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_a_key_grants_no_role_beyond_its_scopes_and_sets_no_password(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select
+from pydantic import TypeAdapter
+from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.asset import repository
@@ -64,7 +66,16 @@ async def list_assets(
         return await _search(session, auth, query)
     rows = (await session.execute(page_statement(auth, query))).all()
     page, next_cursor = _keyset(query.sort).split(rows, query.limit)
-    return Page(items=[AssetRead.model_validate(row) for row in page], next_cursor=next_cursor)
+    return Page(items=_items(page), next_cursor=next_cursor)
+
+
+# A page validated in one call from plain dicts: attribute access on result rows, one model at
+# a time, was most of a page's cost.
+_ITEMS = TypeAdapter(list[AssetRead])
+
+
+def _items(rows: Sequence[Row[Any]]) -> list[AssetRead]:
+    return _ITEMS.validate_python([row._asdict() for row in rows])
 
 
 def search_statement(auth: Authorized, query: AssetFilter) -> Select[tuple[object, ...]]:
@@ -86,7 +97,7 @@ async def _search(session: AsyncSession, auth: Authorized, query: AssetFilter) -
     """Best matches first; the cursor is the last row's (rank, id)."""
     rows = (await session.execute(search_statement(auth, query))).all()
     page, next_cursor = split_page(rows, query.limit, lambda row: (repr(row.rank), row.id))
-    return Page(items=[AssetRead.model_validate(row) for row in page], next_cursor=next_cursor)
+    return Page(items=_items(page), next_cursor=next_cursor)
 
 
 async def nearby(session: AsyncSession, auth: Authorized, query: NearbyQuery) -> list[AssetNearby]:

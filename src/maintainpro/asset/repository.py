@@ -5,13 +5,11 @@ row cap (D3)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
     Float,
-    Row,
     Select,
     TableValuedAlias,
     Uuid,
@@ -29,6 +27,7 @@ from maintainpro import tree
 from maintainpro.asset.schemas import AssetRead
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import prepared
 from maintainpro.models import Asset, Location
 
 # What a response needs: every column but the search vector.
@@ -36,12 +35,26 @@ READ_COLUMNS = tuple(getattr(Asset, name) for name in AssetRead.model_fields)
 
 # GET by id, built once: the response's columns of a live asset of the organization, and the
 # same narrowed to the caller's sites for a site-bound scope (RLS applies as well).
-_BY_ID = select(*READ_COLUMNS).where(
+_BY_ID_STATEMENT = select(*READ_COLUMNS).where(
     Asset.organization_id == bindparam("org"),
     Asset.id == bindparam("id"),
     Asset.deleted_at.is_(None),
 )
-_BY_ID_IN_SITES = _BY_ID.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
+_BY_ID = prepared.prepare(_BY_ID_STATEMENT)
+_BY_ID_IN_SITES = prepared.prepare(
+    _BY_ID_STATEMENT.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
+)
+
+
+# The same for the ORM entity (services that change the asset), built once as well.
+_ENTITY_BY_ID = select(Asset).where(
+    Asset.organization_id == bindparam("org"),
+    Asset.id == bindparam("id"),
+    Asset.deleted_at.is_(None),
+)
+_ENTITY_BY_ID_IN_SITES = _ENTITY_BY_ID.where(
+    Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid())))
+)
 
 
 def sites(auth: Authorized) -> frozenset[UUID] | None:
@@ -49,14 +62,26 @@ def sites(auth: Authorized) -> frozenset[UUID] | None:
     return None if auth.scope is Scope.ALL else auth.principal.site_ids
 
 
-async def read_by_id(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Row[Any] | None:
+async def read_by_id(
+    session: AsyncSession, auth: Authorized, asset_id: UUID
+) -> prepared.Record | None:
     """The response columns of one visible asset, or None."""
     scope = sites(auth)
     params: dict[str, object] = {"org": auth.principal.organization_id, "id": asset_id}
     if scope is None:
-        return (await session.execute(_BY_ID, params)).first()
+        return await prepared.fetchrow(session, _BY_ID, params)
     params["sites"] = list(scope)
-    return (await session.execute(_BY_ID_IN_SITES, params)).first()
+    return await prepared.fetchrow(session, _BY_ID_IN_SITES, params)
+
+
+async def entity_by_id(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset | None:
+    """One visible asset as an ORM object, or None."""
+    scope = sites(auth)
+    params: dict[str, object] = {"org": auth.principal.organization_id, "id": asset_id}
+    if scope is None:
+        return await session.scalar(_ENTITY_BY_ID, params)
+    params["sites"] = list(scope)
+    return await session.scalar(_ENTITY_BY_ID_IN_SITES, params)
 
 
 def visible(auth: Authorized) -> Select[Asset]:

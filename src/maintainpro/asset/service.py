@@ -8,7 +8,7 @@ from typing import Literal
 from uuid import UUID
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +30,7 @@ def _invalid(field: str, message: str, code: str = "invalid") -> ValidationFaile
 
 
 async def get(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset:
-    asset = await session.scalar(repository.visible(auth).where(Asset.id == asset_id))
+    asset = await repository.entity_by_id(session, auth, asset_id)
     if asset is None:
         raise NotFound("No such asset.")
     return asset
@@ -41,7 +41,7 @@ async def read(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset
     row = await repository.read_by_id(session, auth, asset_id)
     if row is None:
         raise NotFound("No such asset.")
-    return AssetRead.model_validate(row)
+    return AssetRead.model_validate(dict(row))
 
 
 async def _reference(session: AsyncSession, auth: Authorized, field: str, asset_id: UUID) -> Asset:
@@ -66,7 +66,8 @@ async def _placed(session: AsyncSession, auth: Authorized, asset: Asset) -> None
     """Writes the asset, then reads back the site the database derived for it (revision 0008:
     the site of its live location, else its parent's) and checks the caller's scope."""
     await _flush(session)
-    await session.refresh(asset, ["site_id"])
+    if "site_id" in inspect(asset).unloaded:  # not written by this flush: read it
+        await session.refresh(asset, ["site_id"])
     _check_site_scope(auth, asset)
 
 

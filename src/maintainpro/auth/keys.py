@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +65,34 @@ def issue_access_token(
     return jwt.encode(claims, _derive(settings, b"access-token"), algorithm=ALGORITHM)
 
 
+# Tokens whose signature and claims were checked, until they expire: verifying an HS256 JWT
+# is a fixed cost per request otherwise. The signature of a given token under a given key
+# never changes, and its expiry is checked on every use; revocation is not a property of the
+# token (the session behind it is checked by every request, auth/principal.py).
+_VERIFIED: dict[tuple[str, bytes, str], tuple[float, dict[str, str]]] = {}
+_VERIFIED_MAX = 10_000
+
+
+def _now() -> float:
+    return time.time()
+
+
 def read_access_token(settings: AuthSettings, token: str) -> dict[str, str]:
+    key = (token, _derive(settings, b"access-token"), settings.issuer)
+    known = _VERIFIED.get(key)
+    if known is not None:
+        if _now() < known[0]:
+            return known[1]
+        del _VERIFIED[key]
+        raise Unauthenticated("The access token is invalid or expired.")
+    claims = _verify(settings, token)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = (float(claims["exp"]), claims)
+    return claims
+
+
+def _verify(settings: AuthSettings, token: str) -> dict[str, str]:
     try:
         claims: dict[str, str] = jwt.decode(
             token,

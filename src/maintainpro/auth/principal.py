@@ -19,7 +19,7 @@ from maintainpro.auth.permissions import (
     scope_for,
 )
 from maintainpro.config import AuthSettings
-from maintainpro.core import context, tokens
+from maintainpro.core import context, prepared, tokens
 from maintainpro.core.db import apply_context
 from maintainpro.core.errors import Unauthenticated
 from maintainpro.models import ApiKey, User, UserSession, UserSite
@@ -81,10 +81,11 @@ def _user_may_act() -> tuple[ColumnElement[bool], ...]:
     return User.deleted_at.is_(None), User.is_active.is_(True)
 
 
-# Authentication is one statement, built once: the session (or key) is live, the user may
-# act, their role and site ids. Nothing is cached across requests, so logout, revocation, a
-# role or site change and deactivation take effect on the very next request.
-_SESSION_PRINCIPAL = (
+# Authentication is one statement, compiled once and run on the driver (core/prepared.py):
+# the session (or key) is live, the user may act, their role and site ids. Nothing is cached
+# across requests, so logout, revocation, a role or site change and deactivation take effect
+# on the very next request.
+_SESSION_PRINCIPAL = prepared.prepare(
     select(User.role, _sites_of(User).label("site_ids"))
     .join_from(
         UserSession,
@@ -100,7 +101,7 @@ _SESSION_PRINCIPAL = (
         *_user_may_act(),
     )
 )
-_KEY_PRINCIPAL = (
+_KEY_PRINCIPAL = prepared.prepare(
     select(
         ApiKey.id,
         ApiKey.user_id,
@@ -134,6 +135,20 @@ _KEY_OWNERS: dict[tuple[UUID, str], UUID] = {}
 _KEY_OWNERS_MAX = 10_000
 
 
+def _text(value: object) -> str:
+    assert isinstance(value, str)
+    return value
+
+
+def _uuid(value: object) -> UUID:
+    assert isinstance(value, UUID)
+    return value
+
+
+def _ids(value: object) -> frozenset[UUID]:
+    return frozenset(value) if isinstance(value, list) else frozenset()
+
+
 async def _bind(session: AsyncSession, organization_id: UUID, user_id: UUID | None) -> None:
     """The caller's tenant and user; before the transaction's first statement this costs no
     round trip (that statement carries them)."""
@@ -157,10 +172,10 @@ async def from_access_token(session: AsyncSession, settings: AuthSettings, token
     org, user_id, session_id = UUID(claims["org"]), UUID(claims["sub"]), UUID(claims["sid"])
     await _bind(session, org, user_id)
     params = {"org": org, "sid": session_id, "uid": user_id, "now": datetime.now(UTC)}
-    row = (await session.execute(_SESSION_PRINCIPAL, params)).first()
+    row = await prepared.fetchrow(session, _SESSION_PRINCIPAL, params)
     if row is None:
         raise Unauthenticated("The session has ended, or the account is not active.")
-    return Principal(user_id, org, row.role, frozenset(row.site_ids), session_id)
+    return Principal(user_id, org, _text(row["role"]), _ids(row["site_ids"]), session_id)
 
 
 async def from_api_key(session: AsyncSession, value: str) -> Principal:
@@ -171,22 +186,24 @@ async def from_api_key(session: AsyncSession, value: str) -> Principal:
     await _bind(session, org, _KEY_OWNERS.get((org, token.digest)))
     now = datetime.now(UTC)
     params = {"org": org, "digest": token.digest, "now": now}
-    key = (await session.execute(_KEY_PRINCIPAL, params)).first()
+    key = await prepared.fetchrow(session, _KEY_PRINCIPAL, params)
     if key is None:
         raise Unauthenticated("The API key is invalid or expired, or its owner is not active.")
+    key_id, owner, last_used = _uuid(key["id"]), _uuid(key["user_id"]), key["last_used_at"]
     if len(_KEY_OWNERS) >= _KEY_OWNERS_MAX:
         _KEY_OWNERS.clear()
-    _KEY_OWNERS[(org, token.digest)] = key.user_id
-    await _bind(session, org, key.user_id)
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        await session.execute(_TOUCH_KEY, {"org": org, "key": key.id, "now": now})
+    _KEY_OWNERS[(org, token.digest)] = owner
+    await _bind(session, org, owner)
+    if not isinstance(last_used, datetime) or now - last_used > LAST_USED_RESOLUTION:
+        await session.execute(_TOUCH_KEY, {"org": org, "key": key_id, "now": now})
+    scopes = key["scopes"]
     return Principal(
-        key.user_id,
+        owner,
         org,
-        key.role,
-        frozenset(key.site_ids),
-        api_key_id=key.id,
-        api_scopes=frozenset(key.scopes),
+        _text(key["role"]),
+        _ids(key["site_ids"]),
+        api_key_id=key_id,
+        api_scopes=frozenset(str(s) for s in scopes) if isinstance(scopes, list) else frozenset(),
     )
 
 

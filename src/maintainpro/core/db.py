@@ -47,6 +47,8 @@ def _context_params(session: Session) -> dict[str, str]:
 # The settings the current transaction carries (set by its first statement), so that a later
 # `apply_context` with the same values costs nothing.
 _APPLIED = "maintainpro.applied_context"
+# The transaction's connection and its asyncpg connection (core/prepared.py), until it ends.
+DRIVER = "maintainpro.driver_connection"
 
 
 @event.listens_for(TenantSession, "after_begin")
@@ -62,6 +64,7 @@ def _set_transaction_context(
 def _forget_transaction_context(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_APPLIED, None)
+        session.info.pop(DRIVER, None)
 
 
 async def apply_context(session: AsyncSession) -> None:

@@ -48,9 +48,30 @@ def method_label(method: str) -> str:
     return method if method in METHODS else OTHER_METHOD
 
 
+# The label children of each (method, route, status) seen, resolved once: `labels()` costs a
+# lock and a few dict operations per call. Bounded by the label sets above (fixed methods,
+# route templates, status codes).
+_CHILDREN: dict[tuple[str, str, int], tuple[Counter, Histogram, Counter | None]] = {}
+
+
+def _children(method: str, route: str, status: int) -> tuple[Counter, Histogram, Counter | None]:
+    key = (method, route, status)
+    found = _CHILDREN.get(key)
+    if found is None:
+        label = method_label(method)
+        found = (
+            REQUESTS.labels(label, route, str(status)),
+            LATENCY.labels(label, route),
+            ERRORS.labels(label, route) if status >= 500 else None,
+        )
+        if len(_CHILDREN) < 10_000:  # only an unbounded label could reach this
+            _CHILDREN[key] = found
+    return found
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    method = method_label(method)
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(seconds)
-    if status >= 500:
-        ERRORS.labels(method, route).inc()
+    requests, latency, errors = _children(method, route, status)
+    requests.inc()
+    latency.observe(seconds)
+    if errors is not None:
+        errors.inc()

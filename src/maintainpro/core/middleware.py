@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 
 import orjson
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maintainpro.core import context, metrics
@@ -29,6 +28,32 @@ SECURITY_HEADERS = {
 }
 
 
+_SECURITY_RAW = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+_REQUEST_ID_RAW = REQUEST_ID_HEADER.encode()
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """One request header from the raw list (lower-case names, as the server gives them)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _with_ids(headers: list[tuple[bytes, bytes]], request_id: bytes) -> list[tuple[bytes, bytes]]:
+    """The response's headers with the request id (replacing any) and each security header the
+    response has not set itself."""
+    present = {key.lower() for key, _ in headers}
+    kept = (
+        [h for h in headers if h[0].lower() != _REQUEST_ID_RAW]
+        if _REQUEST_ID_RAW in present
+        else list(headers)
+    )
+    kept.append((_REQUEST_ID_RAW, request_id))
+    kept += [h for h in _SECURITY_RAW if h[0] not in present]
+    return kept
+
+
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     return str(getattr(route, "path", metrics.UNMATCHED_ROUTE))
@@ -46,8 +71,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
-        request_id = given if _VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
+        given = (_header(scope, _REQUEST_ID_RAW) or b"").decode("latin-1")
+        request_id = given if _VALID_REQUEST_ID.match(given) else os.urandom(16).hex()
+        raw_id = request_id.encode()
         client = scope.get("client")
         status = 500
         started = time.perf_counter()
@@ -58,10 +84,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
+                message["headers"] = _with_ids(list(message.get("headers", ())), raw_id)
             await send(message)
 
         with context.scoped(
@@ -115,7 +138,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._reject(send)
             return

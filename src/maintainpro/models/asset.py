@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     Date,
+    FetchedValue,
     Float,
     ForeignKeyConstraint,
     Index,
@@ -125,7 +126,10 @@ class Asset(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
     parent_id: Mapped[UUID | None]
     location_id: Mapped[UUID | None]
     # The site of the asset's location, kept by the service: site-bound roles filter on it.
-    site_id: Mapped[UUID | None]
+    # The database derives it on every write (revision 0008); the flush reads it back.
+    site_id: Mapped[UUID | None] = mapped_column(
+        server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
     latitude: Mapped[float | None] = mapped_column(Float(53))
     longitude: Mapped[float | None] = mapped_column(Float(53))
     purchase_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
