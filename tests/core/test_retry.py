@@ -10,31 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI, Request
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.app import create_app
 from maintainpro.config import Settings
 from maintainpro.core.db import Database
 from maintainpro.core.deps import DbSession
 from maintainpro.core.retry import IDEMPOTENT, RETRYABLE_HEADER
-
-RAISE = "DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{code}'; END $$"
-
-
-class Flaky:
-    """Fails with a real PostgreSQL error of the given SQLSTATE for the first `failures` calls."""
-
-    def __init__(self) -> None:
-        self.code = "40001"
-        self.failures = 0
-        self.calls = 0
-
-    async def __call__(self, session: AsyncSession) -> int:
-        self.calls += 1
-        if self.calls <= self.failures:
-            await session.execute(text(RAISE.format(code=self.code)))
-        return int(await session.scalar(text("SELECT 41 + 1")) or 0)
+from tests.factories.faults import Flaky
 
 
 def flaky_app(settings: Settings, database: Database, flaky: Flaky) -> FastAPI:

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.config import Settings
 from maintainpro.core.db import Database
 from maintainpro.core.errors import ServiceUnavailable
 from maintainpro.core.transient import is_retryable, sqlstate, unit_of_work
-
-RAISE = "DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = '{code}'; END $$"
-
-
-class Flaky:
-    """Fails with a real PostgreSQL error of the given SQLSTATE a number of times."""
-
-    def __init__(self, code: str, failures: int) -> None:
-        self.code = code
-        self.failures = failures
-        self.calls = 0
-
-    async def __call__(self, session: AsyncSession) -> int:
-        self.calls += 1
-        if self.calls <= self.failures:
-            await session.execute(text(RAISE.format(code=self.code)))
-        return int(await session.scalar(text("SELECT 41 + 1")) or 0)
+from tests.factories.faults import Flaky
 
 
 @pytest.mark.parametrize("code", ["40001", "40P01"])

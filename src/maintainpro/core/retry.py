@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maintainpro.core.logging import get_logger
-from maintainpro.core.transient import is_retryable
+from maintainpro.core.transient import backoff_s, is_retryable
 
 log = get_logger("maintainpro.db")
 R = TypeVar("R", bound=Response)
@@ -104,4 +104,4 @@ class TransientRetryMiddleware:
             if not run.dropped:
                 return
             log.warning("db.retry", attempt=attempt, method=scope["method"], path=scope["path"])
-            await asyncio.sleep(self.base_delay_s * 2 ** (attempt - 1))
+            await asyncio.sleep(backoff_s(self.base_delay_s, attempt))

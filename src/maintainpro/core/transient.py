@@ -64,6 +64,11 @@ def is_unavailable(exc: BaseException) -> bool:
     return is_retryable(exc) or sqlstate(exc) in UNAVAILABLE_SQLSTATES
 
 
+def backoff_s(base_delay_s: float, attempt: int) -> float:
+    """The pause after failed attempt `attempt` (1-based): doubling from the base delay."""
+    return base_delay_s * float(2 ** (attempt - 1))
+
+
 async def unit_of_work(
     sessions: async_sessionmaker[AsyncSession],
     work: Callable[[AsyncSession], Awaitable[T]],
@@ -84,5 +89,5 @@ async def unit_of_work(
             if attempt == attempts or not is_retryable(exc):
                 raise ServiceUnavailable("The database is temporarily unavailable.") from exc
             log.warning("db.retry", attempt=attempt, sqlstate=sqlstate(exc))
-            await asyncio.sleep(settings.retry_base_delay_s * 2 ** (attempt - 1))
+            await asyncio.sleep(backoff_s(settings.retry_base_delay_s, attempt))
     raise AssertionError("unreachable")  # pragma: no cover

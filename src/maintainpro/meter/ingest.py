@@ -55,6 +55,13 @@ def _rejected(index: int, code: str, reason: str) -> ItemResult:
     return ItemResult(index=index, status="rejected", code=code, reason=reason)
 
 
+def _resent(index: int, same: bool, reason: str) -> ItemResult:
+    """A reading sent before: the same value is a duplicate, another one a conflict."""
+    if same:
+        return ItemResult(index=index, status="duplicate")
+    return ItemResult(index=index, status="conflict", code="conflict", reason=reason)
+
+
 async def record_one(
     session: AsyncSession, auth: Authorized, meter_id: UUID, data: ReadingIn
 ) -> BatchResult:
@@ -131,14 +138,11 @@ def _screen(
         elif (earlier := first.get(_key(item))) is None:
             first[_key(item)] = (index, item)
             candidates.append((index, item))
-        elif (earlier[1].value, earlier[1].reset) == (item.value, item.reset):
-            results[index] = ItemResult(index=index, status="duplicate")
         else:
-            results[index] = ItemResult(
-                index=index,
-                status="conflict",
-                code="conflict",
-                reason=f"item {earlier[0]} has the same meter, time and source with value "
+            results[index] = _resent(
+                index,
+                (earlier[1].value, earlier[1].reset) == (item.value, item.reset),
+                f"item {earlier[0]} has the same meter, time and source with value "
                 f"{earlier[1].value}",
             )
     return candidates
@@ -168,15 +172,11 @@ def _against_store(
             results[index] = _rejected(index, "no_partition", NO_PARTITION)
         elif found.twin is None:
             fresh.append((index, item))
-        elif found.twin == (item.value, item.reset):
-            results[index] = ItemResult(index=index, status="duplicate")
         else:
-            results[index] = ItemResult(
-                index=index,
-                status="conflict",
-                code="conflict",
-                reason=f"a reading with value {found.twin[0]} is stored for this meter, time "
-                "and source",
+            results[index] = _resent(
+                index,
+                found.twin == (item.value, item.reset),
+                f"a reading with value {found.twin[0]} is stored for this meter, time and source",
             )
     return fresh
 
