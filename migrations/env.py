@@ -36,6 +36,12 @@ def _include_object_factory(partitions: set[str]):  # type: ignore[no-untyped-de
             )
         if type_ == "index" and "_geo_" in name:
             return False
+        # A foreign key to a partitioned table is cloned by PostgreSQL onto every partition
+        # (work_orders' self-reference too): the copies are not part of the model.
+        if type_ == "foreign_key_constraint" and reflected:
+            referred = getattr(obj, "referred_table", None)
+            if getattr(referred, "name", "") in partitions:
+                return False
         table = getattr(obj, "table", None)
         table_name = getattr(table, "name", "")
         return not (table_name in partitions or table_name.startswith(IGNORED_TABLE_PREFIXES))

@@ -48,11 +48,15 @@ class Endpoint:
             ("/downtime/", "{event_id}"),
             ("/vendors/", "{vendor_id}"),
             ("/contractors/", "{contractor_id}"),
+            ("/work-orders/", "{work_order_id}"),
         ):
             if prefix in self.path:
                 return name
         return "{asset_id}"
 
+
+# An id nothing has, for request bodies.
+UNKNOWN = str(uuid4())
 
 ENDPOINTS = [
     Endpoint("GET", "/api/v1/organization", Resource.ORGANIZATION, Action.READ),
@@ -183,6 +187,35 @@ ENDPOINTS = [
     Endpoint("DELETE", "/api/v1/contractors/{missing}", Resource.CONTRACTOR, Action.DELETE),
     Endpoint("GET", "/api/v1/activity-logs", Resource.ACTIVITY_LOG, Action.READ),
     Endpoint("GET", "/api/v1/activity-logs/export", Resource.ACTIVITY_LOG, Action.READ),
+    Endpoint("GET", "/api/v1/work-orders", Resource.WORK_ORDER, Action.READ),
+    Endpoint("POST", "/api/v1/work-orders", Resource.WORK_ORDER, Action.CREATE, {"title": "t"}),
+    Endpoint("GET", "/api/v1/work-orders/{missing}", Resource.WORK_ORDER, Action.READ),
+    Endpoint("GET", "/api/v1/work-orders/{missing}/history", Resource.WORK_ORDER, Action.READ),
+    Endpoint(
+        "PATCH", "/api/v1/work-orders/{missing}", Resource.WORK_ORDER, Action.UPDATE, {"title": "n"}
+    ),
+    Endpoint("DELETE", "/api/v1/work-orders/{missing}", Resource.WORK_ORDER, Action.DELETE),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/transitions",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"to": "in_progress"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/bulk/assign",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"ids": [UNKNOWN], "teamId": UNKNOWN},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/bulk/transitions",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"ids": [UNKNOWN], "to": "in_progress"},
+    ),
 ]
 
 

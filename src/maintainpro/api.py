@@ -15,6 +15,7 @@ from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
 from maintainpro.user.routes import router as user_router
 from maintainpro.vendor.routes import contractors_router, vendors_router
+from maintainpro.work_order.routes import router as work_order_router
 
 PREFIX = "/api/v1"
 # Mounted one by one on the application (app.py), not through one /api/v1 router: each level
@@ -32,4 +33,5 @@ DOMAINS: tuple[APIRouter, ...] = (
     downtime_router,
     vendors_router,
     contractors_router,
+    work_order_router,
 )

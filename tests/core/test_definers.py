@@ -32,6 +32,9 @@ SAMPLES: dict[str, str] = {
     ),
     "ensure_monthly_partitions": "app.ensure_monthly_partitions('meter_readings', 1, 0)",
     "ensure_partition_for": "app.ensure_partition_for('meter_readings', now())",
+    "ensure_quarterly_partitions": "app.ensure_quarterly_partitions('work_orders', 1, 0)",
+    "search_work_orders": "app.search_work_orders('kestrel', NULL, NULL, NULL)",
+    "prune_idempotency_keys": "app.prune_idempotency_keys(now() - interval '1 day')",
 }
 
 # The D4 exceptions: work before the tenant is known. They may answer without a tenant and
@@ -42,6 +45,8 @@ CROSS_TENANT = {
     "organizations_with_expired_credentials": "the prune job lists organizations to clean",
     "ensure_monthly_partitions": "partition DDL: returns how many were created",
     "ensure_partition_for": "partition DDL: returns nothing",
+    "ensure_quarterly_partitions": "partition DDL: returns how many were created",
+    "prune_idempotency_keys": "housekeeping: returns how many expired keys it removed",
 }
 
 DEFINERS = text(
@@ -70,7 +75,8 @@ async def _post(
 
 
 async def _world(client: httpx.AsyncClient, conn: AsyncConnection, tenant: Tenant) -> World:
-    """One asset, vendor and contractor that every sample call matches, and a pending event."""
+    """One asset, vendor, contractor and work order that every sample call matches, and a
+    pending event."""
     here = {"latitude": POINT["lat"], "longitude": POINT["lng"]}
     rows = {
         await _post(
@@ -78,6 +84,7 @@ async def _world(client: httpx.AsyncClient, conn: AsyncConnection, tenant: Tenan
         ),
         await _post(client, tenant, "/api/v1/vendors", {"name": "Kestrel supply", **here}),
         await _post(client, tenant, "/api/v1/contractors", {"name": "Kestrel crew", **here}),
+        await _post(client, tenant, "/api/v1/work-orders", {"title": "Kestrel pump leaks"}),
     }
     await _set_tenant(conn, tenant.organization_id)
     await conn.execute(

@@ -184,6 +184,8 @@ CROSS_TENANT_FUNCTIONS = {
     "ensure_partition_for",
     "auth_resolve_login",
     "organizations_with_expired_credentials",
+    "ensure_quarterly_partitions",
+    "prune_idempotency_keys",
 }
 
 

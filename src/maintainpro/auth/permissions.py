@@ -1,6 +1,7 @@
 """The permission matrix, declared once: role x resource x action -> scope (SPEC section 1).
 
-Scopes: ALL (the whole organization), SITE (the user's sites), OWN (the user's own records).
+Scopes: ALL (the whole organization), SITE (the user's sites), OWN (the user's own records:
+for work, what they requested), ASSIGNED (work assigned to the user or to one of their teams).
 A missing entry means no access. Routes declare what they need with `require(...)`.
 """
 
@@ -15,6 +16,7 @@ class Scope(StrEnum):
     ALL = "all"
     SITE = "site"
     OWN = "own"
+    ASSIGNED = "assigned"
 
 
 class Resource(StrEnum):
@@ -27,6 +29,9 @@ class Resource(StrEnum):
     METER_READING = "meter_reading"
     VENDOR = "vendor"
     CONTRACTOR = "contractor"
+    WORK_ORDER = "work_order"
+    TEAM = "team"
+    FAILURE_CODE = "failure_code"
 
 
 class Action(StrEnum):
@@ -57,6 +62,9 @@ MATRIX: dict[str, Grants] = {
         Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
         Resource.VENDOR: _all(*_CRUD),
         Resource.CONTRACTOR: _all(*_CRUD),
+        Resource.WORK_ORDER: _all(*_CRUD),
+        Resource.TEAM: _all(*_CRUD),
+        Resource.FAILURE_CODE: _all(*_CRUD),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -67,6 +75,9 @@ MATRIX: dict[str, Grants] = {
         Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
         Resource.VENDOR: _all(Action.READ),
         Resource.CONTRACTOR: _all(Action.READ),
+        Resource.WORK_ORDER: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
+        Resource.TEAM: _all(Action.READ),
+        Resource.FAILURE_CODE: _all(Action.READ),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -76,6 +87,14 @@ MATRIX: dict[str, Grants] = {
         Resource.USER: _all(Action.READ, scope=Scope.SITE),
         Resource.VENDOR: _all(Action.READ),
         Resource.CONTRACTOR: _all(Action.READ),
+        # Technicians report what they find (site) and work what they are given (assigned).
+        Resource.WORK_ORDER: {
+            Action.READ: Scope.ASSIGNED,
+            Action.CREATE: Scope.SITE,
+            Action.UPDATE: Scope.ASSIGNED,
+        },
+        Resource.TEAM: _all(Action.READ),
+        Resource.FAILURE_CODE: _all(Action.READ),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -86,17 +105,22 @@ MATRIX: dict[str, Grants] = {
         Resource.API_KEY: _all(*_CRUD, scope=Scope.OWN),
         Resource.VENDOR: _all(*_CRUD),
         Resource.CONTRACTOR: _all(Action.READ),
+        Resource.WORK_ORDER: _all(Action.READ, scope=Scope.SITE),
+        Resource.FAILURE_CODE: _all(Action.READ),
     },
     "contractor": {
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ, scope=Scope.SITE),
         Resource.USER: _all(Action.READ, scope=Scope.OWN),
+        Resource.WORK_ORDER: _all(Action.READ, Action.UPDATE, scope=Scope.ASSIGNED),
+        Resource.FAILURE_CODE: _all(Action.READ),
     },
     "requester": {
         Resource.ASSET: _all(Action.READ),
         Resource.ORGANIZATION: _all(Action.READ),
         Resource.LOCATION: _all(Action.READ),
         Resource.USER: _all(Action.READ, scope=Scope.OWN),
+        Resource.WORK_ORDER: _all(Action.READ, scope=Scope.OWN),
     },
 }
 

@@ -22,6 +22,8 @@ class AppError(Exception):
     detail: str
     errors: list[FieldError] = field(default_factory=list)
     retry_after_s: int | None = None
+    # Problem extension members (RFC 9457 section 3.2), camelCase, e.g. `allowedTargets`.
+    extensions: dict[str, object] = field(default_factory=dict)
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = "Bad request"
@@ -78,8 +80,10 @@ def problem(
     detail: str,
     request_id: str | None,
     errors: list[FieldError] | None = None,
+    extensions: dict[str, object] | None = None,
 ) -> dict[str, object]:
     body: dict[str, object] = {
+        **(extensions or {}),
         "type": f"https://maintainpro.dev/problems/{code.replace('_', '-')}",
         "title": title,
         "status": status,

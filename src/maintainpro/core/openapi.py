@@ -73,6 +73,12 @@ PROBLEM: JsonObject = {
         "code": {"type": "string"},
         "requestId": {"type": ["string", "null"]},
         "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemFieldError"}},
+        "allowedTargets": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "A refused work order transition: the statuses the caller can move"
+            " the work order to from its current one.",
+        },
     },
 }
 FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")

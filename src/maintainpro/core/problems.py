@@ -50,6 +50,7 @@ def problem_response(
     *,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, object] | None = None,
 ) -> JSONResponse:
     body = problem(
         status=status,
@@ -58,6 +59,7 @@ def problem_response(
         detail=detail,
         request_id=context.current().request_id,
         errors=errors,
+        extensions=extensions,
     )
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -93,7 +95,13 @@ async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.retry_after_s is not None:
         headers = {"Retry-After": str(max(exc.retry_after_s, 1))}
     return problem_response(
-        exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=headers
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        errors=exc.errors,
+        headers=headers,
+        extensions=exc.extensions,
     )
 
 

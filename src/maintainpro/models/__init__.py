@@ -4,6 +4,7 @@ from maintainpro.models.activity_log import ActivityLog
 from maintainpro.models.asset import Asset
 from maintainpro.models.base import Base
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
+from maintainpro.models.idempotency import IdempotencyKey
 from maintainpro.models.location import Location
 from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
 from maintainpro.models.organization import Organization
@@ -12,6 +13,17 @@ from maintainpro.models.session import RefreshToken, UserSession
 from maintainpro.models.throttle import AuthThrottle, RateLimitWindow
 from maintainpro.models.user import GrantableRole, User, UserSite
 from maintainpro.models.vendor import Contractor, Vendor
+from maintainpro.models.work_order import (
+    FailureCode,
+    NumberCounter,
+    Team,
+    TeamMember,
+    WorkOrder,
+    WorkOrderAsset,
+    WorkOrderAssignee,
+    WorkOrderNumber,
+    WorkOrderTransition,
+)
 
 __all__ = [
     "ActivityLog",
@@ -21,18 +33,28 @@ __all__ = [
     "Base",
     "Contractor",
     "DowntimeEvent",
+    "FailureCode",
     "GrantableRole",
+    "IdempotencyKey",
     "Location",
     "Meter",
     "MeterReading",
     "MfaBackupCode",
+    "NumberCounter",
     "Organization",
     "OutboxEvent",
     "PasswordResetToken",
     "RateLimitWindow",
     "RefreshToken",
+    "Team",
+    "TeamMember",
     "User",
     "UserSession",
     "UserSite",
     "Vendor",
+    "WorkOrder",
+    "WorkOrderAsset",
+    "WorkOrderAssignee",
+    "WorkOrderNumber",
+    "WorkOrderTransition",
 ]

@@ -112,6 +112,17 @@ class DowntimeEvent(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Ver
             "asset_id",
             "started_at",
         ),
+        ForeignKeyConstraint(
+            ["organization_id", "work_order_id"],
+            ["work_orders.organization_id", "work_orders.id"],
+            ondelete="SET NULL (work_order_id)",
+        ),
+        Index(
+            "ix_downtime_events_organization_id_work_order_id",
+            "organization_id",
+            "work_order_id",
+            postgresql_where=text("work_order_id IS NOT NULL"),
+        ),
         Index(
             "ix_downtime_events_organization_id_open",
             "organization_id",
@@ -126,5 +137,5 @@ class DowntimeEvent(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Ver
     kind: Mapped[str] = mapped_column(String(16))
     reason_code: Mapped[str | None] = mapped_column(String(64))
     notes: Mapped[str | None] = mapped_column(String(2000))
-    # Links to the work order that fixed it once work orders exist (C3).
+    # The work order that reported or fixed it (C3).
     work_order_id: Mapped[UUID | None]

@@ -17,6 +17,8 @@ log = get_logger(__name__)
 
 MONTHLY = ("activity_logs", "meter_readings")
 MONTHS_BACK = 1  # a row stamped just before midnight UTC of the 1st still has a home
+# Keyed by UUIDv7 ids minted at insert time: the current quarter and those ahead suffice.
+QUARTERLY = ("work_orders",)
 
 
 async def ensure(session: AsyncSession, *, months_ahead: int) -> dict[str, int]:
@@ -26,6 +28,13 @@ async def ensure(session: AsyncSession, *, months_ahead: int) -> dict[str, int]:
         count = await session.scalar(
             text("SELECT app.ensure_monthly_partitions(:table, :ahead, :back)"),
             {"table": table, "ahead": months_ahead, "back": MONTHS_BACK},
+        )
+        created[table] = int(count or 0)
+    quarters_ahead = max(3, -(-months_ahead // 3))
+    for table in QUARTERLY:
+        count = await session.scalar(
+            text("SELECT app.ensure_quarterly_partitions(:table, :ahead, 0)"),
+            {"table": table, "ahead": quarters_ahead},
         )
         created[table] = int(count or 0)
     log.info("partitions.ensured", created=created)

@@ -1,0 +1,138 @@
+"""/api/v1/work-orders: work from report to close (C3)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from maintainpro.auth.deps import permission
+from maintainpro.auth.permissions import Action, Resource
+from maintainpro.auth.principal import Authorized
+from maintainpro.core import idempotency
+from maintainpro.core.deps import DbSession
+from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.idempotency import IdempotencyKeyHeader
+from maintainpro.core.pagination import Page
+from maintainpro.work_order import bulk, listing, service, transitions
+from maintainpro.work_order.schemas import (
+    BulkAssign,
+    BulkResult,
+    BulkTransition,
+    TransitionRequest,
+    WorkOrderCreate,
+    WorkOrderFilter,
+    WorkOrderHistory,
+    WorkOrderRead,
+    WorkOrderUpdate,
+)
+
+router = APIRouter(prefix="/work-orders", tags=["work orders"])
+
+CanRead = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.READ))]
+CanCreate = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.CREATE))]
+CanUpdate = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.UPDATE))]
+CanDelete = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.DELETE))]
+CREATE_ROUTE = "POST /work-orders"
+
+
+@router.get("")
+async def list_work_orders(
+    auth: CanRead, session: DbSession, query: Annotated[WorkOrderFilter, Query()]
+) -> Page[WorkOrderRead]:
+    return await listing.list_work_orders(session, auth, query)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=WorkOrderRead)
+async def create_work_order(
+    body: WorkOrderCreate,
+    auth: CanCreate,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> WorkOrderRead | Response:
+    principal = auth.principal
+    slot = await idempotency.begin(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        CREATE_ROUTE,
+        idempotency_key,
+        body,
+    )
+    if slot is not None and slot.replay is not None:
+        return slot.replay
+    work_order = await service.create(session, auth, body)
+    set_etag(response, work_order.version)
+    if slot is not None:
+        await slot.store(session, status.HTTP_201_CREATED, work_order, response)
+    return work_order
+
+
+@router.post("/bulk/assign")
+async def bulk_assign(body: BulkAssign, auth: CanUpdate, session: DbSession) -> BulkResult:
+    """Assigns up to 100 work orders; each item answers for itself."""
+    return await bulk.assign(session, auth, body)
+
+
+@router.post("/bulk/transitions")
+async def bulk_transition(body: BulkTransition, auth: CanUpdate, session: DbSession) -> BulkResult:
+    """Moves up to 100 work orders to one status; each item answers for itself."""
+    return await bulk.transition(session, auth, body)
+
+
+@router.get("/{work_order_id}")
+async def get_work_order(
+    work_order_id: UUID, auth: CanRead, session: DbSession, response: Response
+) -> WorkOrderRead:
+    work_order = await service.read(session, auth, work_order_id)
+    set_etag(response, work_order.version)
+    return work_order
+
+
+@router.patch("/{work_order_id}")
+async def update_work_order(
+    work_order_id: UUID,
+    body: WorkOrderUpdate,
+    auth: CanUpdate,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> WorkOrderRead:
+    work_order = await service.update(
+        session, auth, work_order_id, body, version=expected_version(if_match)
+    )
+    set_etag(response, work_order.version)
+    return work_order
+
+
+@router.delete("/{work_order_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_work_order(work_order_id: UUID, auth: CanDelete, session: DbSession) -> Response:
+    await service.delete(session, auth, work_order_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{work_order_id}/transitions")
+async def transition_work_order(
+    work_order_id: UUID,
+    body: TransitionRequest,
+    auth: CanUpdate,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> WorkOrderRead:
+    """Moves the work order to `to`. A move the status machine (or the caller's role) does not
+    allow is a 409 problem whose `allowedTargets` lists where it can go."""
+    work_order = await transitions.transition(
+        session, auth, work_order_id, body, version=expected_version(if_match)
+    )
+    set_etag(response, work_order.version)
+    return work_order
+
+
+@router.get("/{work_order_id}/history")
+async def get_history(work_order_id: UUID, auth: CanRead, session: DbSession) -> WorkOrderHistory:
+    """Every status change, newest first, and the time spent in each status."""
+    items, spent = await transitions.history(session, auth, work_order_id)
+    return WorkOrderHistory(items=items, time_in_status=spent)
