@@ -72,7 +72,9 @@ async def create(session: AsyncSession, auth: Authorized, data: WorkOrderCreate)
         parent_id=data.parent_work_order_id,
     )
     site_id = await check(session, auth, named)
-    check_site_scope(auth, site_id, "locationId" if data.location_id else "assetIds")
+    check_site_scope(
+        auth, site_id, "assetIds" if data.asset_ids and not data.location_id else "locationId"
+    )
     work_order_id = new_id()
     values = data.model_dump(exclude={"asset_ids", "assignee_ids"})
     values.update(
@@ -112,8 +114,10 @@ async def update(
     for name in ("asset_ids", "assignee_ids"):
         if name in changes and changes[name] is None:
             changes[name] = []
-    if changes.get("assignee_ids") and auth.principal.role not in SUPERVISORS:
-        raise _invalid("assigneeIds", "Only supervisors and above assign work.", "not_allowed")
+    for name in ("assignee_ids", "team_id"):
+        if name in changes and auth.principal.role not in SUPERVISORS:
+            message = "Only supervisors and above assign work."
+            raise _invalid(to_camel(name), message, "not_allowed")
     named = Named(
         location_id=changes.get("location_id"),
         asset_ids=changes.get("asset_ids") or (),

@@ -1,0 +1,167 @@
+"""Every work order list query is index-served and a get by id reads one partition (SPEC
+section 2, D3, D5): plans read as the application role with a tenant set, over enough rows of
+two tenants that a sequential scan would win otherwise."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import Select, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from maintainpro.auth.permissions import Scope
+from maintainpro.auth.principal import Authorized, Principal
+from maintainpro.models import WorkOrder
+from maintainpro.work_order import listing, repository
+from maintainpro.work_order.schemas import WorkOrderFilter
+from tests.factories.identity import Tenant
+from tests.factories.plans import literal_sql, plan_nodes
+
+ROWS_PER_TENANT = 4000
+
+FILL = text(
+    """
+    WITH made AS (
+      INSERT INTO work_orders (id, organization_id, number, title, description, type, priority,
+                               status, location_id, site_id, requester_id, team_id, due_at,
+                               reported_at, status_changed_at)
+      SELECT app.uuidv7(), CAST(:org AS uuid), 'WO-' || lpad(i::text, 6, '0'),
+             'Work ' || md5(i::text), 'pump seal number ' || i,
+             (ARRAY['corrective','preventive','emergency','inspection','predictive',
+                    'improvement'])[1 + i % 6],
+             (ARRAY['low','medium','high','critical'])[1 + i % 4],
+             (ARRAY['new','assigned','in_progress','on_hold','completed','verified','closed',
+                    'cancelled'])[1 + i % 8],
+             CASE WHEN i % 2 = 0 THEN CAST(:location AS uuid) END,
+             CASE WHEN i % 2 = 0 THEN CAST(:site AS uuid) END,
+             CAST(:requester AS uuid), NULL,
+             CASE WHEN i % 3 = 0 THEN now() + (i - 2000) * interval '1 hour' END, now(), now()
+      FROM generate_series(1, :rows) AS i
+      RETURNING id
+    )
+    INSERT INTO work_order_assignees (id, organization_id, work_order_id, user_id)
+    SELECT app.uuidv7(), CAST(:org AS uuid), id, CAST(:technician AS uuid)
+    FROM made WHERE get_byte(uuid_send(id), 15) % 50 = 0
+    """
+)
+
+
+@pytest.fixture
+async def filled(conn: AsyncConnection, acme: Tenant, globex: Tenant) -> Tenant:
+    for tenant in (acme, globex):
+        await _tenant(conn, tenant.organization_id)
+        await conn.execute(
+            FILL,
+            {
+                "org": tenant.organization_id,
+                "location": tenant.north_area.id,
+                "site": tenant.north.id,
+                "requester": tenant.users.get("requester", tenant.users["admin"]).id,
+                "technician": tenant.users["technician"].id,
+                "rows": ROWS_PER_TENANT,
+            },
+        )
+    await _tenant(conn, acme.organization_id)
+    return acme
+
+
+async def _tenant(conn: AsyncConnection, org: UUID) -> None:
+    await conn.execute(text("SELECT set_config('app.organization_id', :o, true)"), {"o": str(org)})
+
+
+def _auth(tenant: Tenant, scope: Scope = Scope.ALL, role: str = "admin") -> Authorized:
+    user = tenant.users[role]
+    principal = Principal(user.id, tenant.organization_id, role, frozenset({tenant.north.id}))
+    return Authorized(principal, scope)
+
+
+def _assert_partitions_indexed(nodes: list[dict[str, Any]]) -> None:
+    """No sequential scan of any work order partition, and at least one index scan of one."""
+    scans = [n for n in nodes if str(n.get("Relation Name", "")).startswith("work_orders_p")]
+    assert scans, nodes
+    assert all(n["Node Type"] != "Seq Scan" for n in scans), scans
+    assert any("Index Name" in n for n in scans), scans
+
+
+async def _plan(conn: AsyncConnection, statement: Select[Any], params: dict[str, object]) -> Any:
+    return await plan_nodes(conn, literal_sql(statement.params(**params)))
+
+
+FILTERS: list[dict[str, object]] = [
+    {},
+    {"sort": "createdAt"},
+    {"sort": "dueAt"},
+    {"sort": "-priority"},
+    {"sort": "number"},
+    {"status": ["in_progress"]},
+    {"status": ["new", "assigned"]},
+    {"priority": ["critical"]},
+    {"type": "inspection"},
+    {"requesterId": "{requester}"},
+    {"assigneeId": "{technician}"},
+    {"assignedToMe": True},
+    {"teamId": "{nobody}"},
+    {"locationId": "{area}"},
+    {"dueBefore": "2026-01-01T00:00:00Z"},
+    {"dueAfter": "2030-01-01T00:00:00Z"},
+    {"overdue": True},
+]
+
+
+def _filled_in(params: dict[str, object], tenant: Tenant) -> dict[str, object]:
+    values = {
+        "{requester}": str(tenant.users["requester"].id),
+        "{technician}": str(tenant.users["technician"].id),
+        "{nobody}": "01a231c1-0000-7000-8000-000000000000",
+        "{area}": str(tenant.north_area.id),
+    }
+    return {key: values.get(str(value), value) for key, value in params.items()}
+
+
+async def test_every_list_query_uses_an_index(conn: AsyncConnection, filled: Tenant) -> None:
+    cases = [(Scope.ALL, "admin", params) for params in FILTERS] + [
+        (Scope.SITE, "supervisor", {}),
+        (Scope.SITE, "supervisor", {"status": ["in_progress"]}),
+        (Scope.ASSIGNED, "technician", {}),
+        (Scope.OWN, "requester", {}),
+    ]
+    for scope, role, params in cases:
+        query = WorkOrderFilter.model_validate(_filled_in(params, filled))
+        statement, bound = listing._filtered(_auth(filled, scope, role), query)
+        paged = listing._keyset(query.sort).page(statement, None, query.limit)
+        try:
+            _assert_partitions_indexed(await _plan(conn, paged, bound))
+        except AssertionError as exc:
+            raise AssertionError(f"{scope} {params}: {exc}") from exc
+
+
+async def test_search_joins_its_ranked_matches_through_an_index(
+    conn: AsyncConnection, filled: Tenant
+) -> None:
+    query = WorkOrderFilter.model_validate({"q": "seal"})
+    statement, bound = listing.search_statement(_auth(filled), query)
+    nodes = await _plan(conn, statement, bound)
+    assert any(n.get("Function Name") == "search_work_orders" for n in nodes), nodes
+    _assert_partitions_indexed(nodes)
+
+
+async def test_a_get_by_id_reads_one_partition(conn: AsyncConnection, filled: Tenant) -> None:
+    work_id = (
+        await conn.execute(
+            select(WorkOrder.id).where(WorkOrder.organization_id == filled.organization_id).limit(1)
+        )
+    ).scalar_one()
+    auth = _auth(filled)
+    statement = select(*repository.READ_COLUMNS).where(*repository.live(), WorkOrder.id == work_id)
+    nodes = await _plan(conn, statement, repository.scope_params(auth))
+    partitions = {
+        n["Relation Name"]
+        for n in nodes
+        if str(n.get("Relation Name", "")).startswith("work_orders_p")
+    }
+    quarter = (datetime.now(UTC).month - 1) // 3 + 1
+    assert partitions == {f"work_orders_p{datetime.now(UTC).year}_q{quarter}"}, nodes
+    _assert_partitions_indexed(nodes)
