@@ -29,7 +29,7 @@ def walk(model: type[Node], organization_id: UUID, root_id: UUID, *, live: bool 
     tree = (
         select(model.id, literal(0).label("depth"), start.label("path"))
         .where(model.organization_id == organization_id, model.id == root_id)
-        .cte("tree", recursive=True)
+        .cte(f"{model.__tablename__}_tree", recursive=True)  # distinct when both walk in one query
     )
     child = (
         select(model.id, tree.c.depth + 1, tree.c.path.concat(model.id))
