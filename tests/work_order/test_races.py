@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from tests.conftest import Committed
 from tests.factories.work_order import URL
+
+# On the embedded PostgreSQL too (scripts/test runs the smoke suite there).
+pytestmark = pytest.mark.smoke
 
 
 async def test_fifty_identical_transitions_move_the_work_order_once(

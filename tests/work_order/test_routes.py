@@ -5,9 +5,13 @@ from __future__ import annotations
 from uuid import uuid4
 
 import httpx
+import pytest
 
 from tests.factories.identity import Tenant
 from tests.factories.work_order import URL, make_asset, make_work_order
+
+# On the embedded PostgreSQL too (scripts/test runs the smoke suite there).
+pytestmark = pytest.mark.smoke
 
 
 async def test_create_and_read_every_field(client: httpx.AsyncClient, acme: Tenant) -> None:

@@ -50,6 +50,7 @@ async def walk_to(
     return work
 
 
+@pytest.mark.smoke
 async def test_the_main_path_sets_the_system_fields(
     client: httpx.AsyncClient, acme: Tenant
 ) -> None:
@@ -173,6 +174,7 @@ async def test_stale_if_match_is_412(client: httpx.AsyncClient, acme: Tenant) ->
     assert response.status_code == 412
 
 
+@pytest.mark.smoke
 async def test_asset_down_opens_and_closes_downtime(
     client: httpx.AsyncClient, acme: Tenant
 ) -> None:
