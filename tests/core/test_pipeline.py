@@ -4,6 +4,7 @@ the pool, and authentication that no cache can make stale."""
 from __future__ import annotations
 
 import gc
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -173,3 +174,27 @@ async def test_create_reads_the_derived_site_back_in_its_insert(committed: Commi
     _, returning = inserts[0].split("RETURNING")
     assert "site_id" in returning
     assert not [sql for sql in sent if sql.startswith("SELECT assets.site_id")]
+
+
+@pytest.mark.parametrize("client_ip", ["10.0.0.7", "fe80::1%eth0", "o'brien"])
+async def test_the_tenant_settings_arrive_whatever_their_values(
+    database: Database, client_ip: str
+) -> None:
+    """BEGIN and the settings travel in one round trip with the values inlined only when they
+    need no quoting; any other value takes the bound statement. Either way the transaction
+    carries exactly the context."""
+    org, user = uuid4(), uuid4()
+    with context.scoped(organization_id=org, user_id=user, request_id="req-1", client_ip=client_ip):
+        async with transaction(database.sessions) as session:
+            seen = (
+                await session.execute(
+                    text(
+                        "SELECT current_setting('app.organization_id'),"
+                        " current_setting('app.user_id'), current_setting('app.request_id'),"
+                        " current_setting('app.client_ip'),"
+                        " (SELECT setting FROM pg_settings WHERE name = 'statement_timeout')"
+                    )
+                )
+            ).one()
+    timeout = str(database.sessions.kw["info"]["statement_timeout_ms"])
+    assert tuple(seen) == (str(org), str(user), "req-1", client_ip, timeout)
