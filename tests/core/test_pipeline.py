@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Executable, func, text, update
 from sqlalchemy.engine import create_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 from typer.testing import CliRunner
 
 from maintainpro import cli
@@ -19,6 +19,7 @@ from maintainpro.config import Settings, get_settings
 from maintainpro.core import context
 from maintainpro.core.database import admin_url, resolve_server
 from maintainpro.core.db import Database, transaction
+from maintainpro.core.deps import DbSession
 from maintainpro.models import ApiKey, User, UserSite
 from tests.conftest import Committed
 from tests.factories.identity import make_api_key
@@ -174,6 +175,33 @@ async def test_create_reads_the_derived_site_back_in_its_insert(committed: Commi
     _, returning = inserts[0].split("RETURNING")
     assert "site_id" in returning
     assert not [sql for sql in sent if sql.startswith("SELECT assets.site_id")]
+
+
+async def test_a_failed_commit_is_an_error_and_returns_the_connection(
+    settings: Settings, database: Database
+) -> None:
+    """D10 on the request session: the commit runs before the response, and a commit the
+    server refuses (here a deferred unique constraint) answers an error, never a 200; the
+    connection goes back to the pool."""
+    app = create_app(settings, database=database)
+
+    @app.post("/test/deferred")
+    async def deferred(session: DbSession) -> dict[str, bool]:
+        await session.execute(
+            text(
+                "CREATE TEMP TABLE twice (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)"
+                " ON COMMIT DROP; INSERT INTO twice VALUES (1), (1)"
+            )
+        )
+        return {"written": True}
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        answer = await http.post("/test/deferred")
+    assert answer.status_code >= 400, answer.text
+    pool = database.engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 0
 
 
 @pytest.mark.parametrize("client_ip", ["10.0.0.7", "fe80::1%eth0", "o'brien"])
