@@ -226,3 +226,12 @@ async def test_the_tenant_settings_arrive_whatever_their_values(
             ).one()
     timeout = str(database.sessions.kw["info"]["statement_timeout_ms"])
     assert tuple(seen) == (str(org), str(user), "req-1", client_ip, timeout)
+
+
+async def test_routers_still_answer_404_and_405(client: httpx.AsyncClient) -> None:
+    """Routers are skipped for paths none of their routes can match; what a path matches
+    (or almost matches) is unchanged."""
+    assert (await client.get("/api/v1/nowhere")).status_code == 404
+    assert (await client.put("/api/v1/assets")).status_code == 405
+    assert (await client.get("/health/live")).status_code == 200
+    assert (await client.get("/api/v1/assets")).status_code == 401
