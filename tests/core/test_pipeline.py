@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from maintainpro import cli
 from maintainpro.app import create_app, tune_gc
+from maintainpro.asset import listing
 from maintainpro.config import Settings, get_settings
 from maintainpro.core import context
 from maintainpro.core.database import admin_url, resolve_server
@@ -235,3 +236,34 @@ async def test_routers_still_answer_404_and_405(client: httpx.AsyncClient) -> No
     assert (await client.put("/api/v1/assets")).status_code == 405
     assert (await client.get("/health/live")).status_code == 200
     assert (await client.get("/api/v1/assets")).status_code == 401
+
+
+async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> None:
+    """A page (filters, sort, cursor) is a statement built once per shape and run on the
+    driver, with the site scope as `= ANY` of an array: the values change, the statement
+    does not, and a site-bound caller still sees only their sites."""
+    tenant = await committed.make_tenant()
+    admin = tenant.headers("admin")
+    for code, site in (("N-1", tenant.north), ("S-1", tenant.south)):
+        created = await committed.client.post(
+            "/api/v1/assets",
+            headers=admin,
+            json={"code": code, "name": f"Pump {code}", "locationId": str(site.id)},
+        )
+        assert created.status_code == 201, created.text
+    with statements(committed.database) as sent:
+        page = await committed.client.get(
+            "/api/v1/assets", headers=tenant.headers("technician"), params={"status": "active"}
+        )
+    assert page.status_code == 200, page.text
+    assert [item["code"] for item in page.json()["items"]] == ["N-1"]
+    assert len(sent) == 3, sent
+    assert "= ANY (" in sent[2]
+    assert "search_vector" not in sent[2]
+    shapes = len(listing._PAGES)
+    for status in ("retired", "active"):
+        again = await committed.client.get(
+            "/api/v1/assets", headers=tenant.headers("technician"), params={"status": status}
+        )
+        assert again.status_code == 200, again.text
+    assert len(listing._PAGES) == shapes

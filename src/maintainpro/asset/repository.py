@@ -5,6 +5,7 @@ row cap (D3)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -82,6 +83,17 @@ async def entity_by_id(session: AsyncSession, auth: Authorized, asset_id: UUID) 
         return await session.scalar(_ENTITY_BY_ID, params)
     params["sites"] = list(scope)
     return await session.scalar(_ENTITY_BY_ID_IN_SITES, params)
+
+
+def visible_columns(site_bound: bool) -> Select[Any]:
+    """The response columns of the organization's live assets, with bind parameters `org` and,
+    when `site_bound`, `sites` (an array): for statements built once."""
+    statement = select(*READ_COLUMNS).where(
+        Asset.organization_id == bindparam("org"), Asset.deleted_at.is_(None)
+    )
+    if site_bound:
+        statement = statement.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
+    return statement
 
 
 def visible(auth: Authorized) -> Select[Asset]:
