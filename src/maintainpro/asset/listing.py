@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, cast
 from uuid import UUID
@@ -170,8 +170,13 @@ def _items(rows: Sequence[Row[Any]]) -> list[AssetRead]:
     return _ITEMS.validate_python([row._asdict() for row in rows])
 
 
-def _records(rows: Sequence[Mapping[str, object] | prepared.Record]) -> list[AssetRead]:
-    return _ITEMS.validate_python([dict(row) for row in rows])
+def _records(rows: Sequence[prepared.Record]) -> list[AssetRead]:
+    if not rows:
+        return []
+    # A record's values zipped with the names read once per page: `dict(record)` looks every
+    # column up by name, row after row.
+    names = tuple(rows[0].keys())
+    return _ITEMS.validate_python([dict(zip(names, row, strict=True)) for row in rows])
 
 
 def search_statement(auth: Authorized, query: AssetFilter) -> Select[tuple[object, ...]]:
