@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from maintainpro import tree
 from maintainpro.asset.schemas import AssetRead
@@ -47,8 +48,10 @@ _BY_ID_IN_SITES = prepared.prepare(
 )
 
 
-# The same for the ORM entity (services that change the asset), built once as well.
-_ENTITY_BY_ID = select(Asset).where(
+# The same for the ORM entity (services that change the asset), built once as well; the
+# search vector (the longest column, computed by the database, never in a response) stays
+# unloaded.
+_ENTITY_BY_ID = select(Asset).options(defer(Asset.search_vector)).where(
     Asset.organization_id == bindparam("org"),
     Asset.id == bindparam("id"),
     Asset.deleted_at.is_(None),
