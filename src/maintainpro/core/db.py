@@ -82,7 +82,10 @@ async def _begin(driver: Any, sql: str) -> Any:
     started = driver.transaction()
     try:
         await driver.execute(sql)
-    except BaseException:
+    except Exception:
+        # BEGIN may have run and a setting failed: leave no transaction behind for the
+        # ordinary way to trip over. (A cancellation propagates as it is; the pool discards
+        # a connection given back mid-statement.)
         if not driver.is_closed() and driver.is_in_transaction():
             await driver.execute("ROLLBACK")
         raise
