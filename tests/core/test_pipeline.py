@@ -239,9 +239,9 @@ async def test_routers_still_answer_404_and_405(client: httpx.AsyncClient) -> No
 
 
 async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> None:
-    """A page (filters, sort, cursor) is a statement built once per shape and run on the
-    driver, with the site scope as `= ANY` of an array: the values change, the statement
-    does not, and a site-bound caller still sees only their sites."""
+    """A page (filters, sort, cursor; a search too) is a statement built once per shape and
+    run on the driver, with the site scope as `= ANY` of an array: the values change, the
+    statement does not, and a site-bound caller still sees only their sites."""
     tenant = await committed.make_tenant()
     admin = tenant.headers("admin")
     for code, site in (("N-1", tenant.north), ("S-1", tenant.south)):
@@ -267,3 +267,12 @@ async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> 
         )
         assert again.status_code == 200, again.text
     assert len(listing._PAGES) == shapes
+    with statements(committed.database) as sent:
+        found = await committed.client.get(
+            "/api/v1/assets", headers=tenant.headers("technician"), params={"q": "pump"}
+        )
+    assert found.status_code == 200, found.text
+    assert [item["code"] for item in found.json()["items"]] == ["N-1"]
+    assert len(sent) == 3, sent
+    assert "app.search_assets(" in sent[2]
+    assert "= ANY (" in sent[2]

@@ -79,25 +79,38 @@ _FILTERS: tuple[tuple[str, Any], ...] = (
     *((name, lambda v, c=column: c == v) for name, column in _EQUALS),
     *_RANGES,
 )
-# One statement per shape (sort, cursor or not, site-bound or not, which filters are given):
-# at most 6 x 2 x 2 x 2^9 shapes, built the first time each is asked for.
+# One statement per shape (sort, cursor or not, site-bound or not, which filters are given),
+# built the first time each is asked for. Of the 6 x 2 x 2 x 2^9 possible shapes, the first
+# 256 asked for are kept (a few kilobytes each); any other is built for its request.
 _PAGES: dict[tuple[object, ...], prepared.Prepared] = {}
+_PAGES_KEPT = 256
 _ROWS = bindparam("rows", type_=Integer)
+
+
+_SEARCH = "rank"  # the shape of a search page: best rank first, whatever `sort` says
 
 
 def _page_shape(auth: Authorized, query: AssetFilter) -> tuple[object, ...]:
     given = tuple(name for name, _ in _FILTERS if getattr(query, name) is not None)
     bound = repository.sites(auth) is not None
+    if query.q:
+        return (_SEARCH, False, bound, given)  # the cursor is a parameter of the search
     return (query.sort, query.cursor is not None, bound, given)
+
+
+def _with_filters(statement: Select[Any], given: tuple[str, ...]) -> Select[Any]:
+    for name, condition in _FILTERS:
+        if name in given:
+            statement = statement.where(condition(bindparam(name)))
+    return statement
 
 
 def _build_page(shape: tuple[object, ...]) -> prepared.Prepared:
     sort, after, bound, given = cast(tuple[str, bool, bool, tuple[str, ...]], shape)
+    if sort == _SEARCH:
+        return _build_search(bound, given)
     keyset = _keyset(sort)
-    statement = repository.visible_columns(bound)
-    for name, condition in _FILTERS:
-        if name in given:
-            statement = statement.where(condition(bindparam(name)))
+    statement = _with_filters(repository.visible_columns(bound), given)
     if after:
         pair = tuple_(keyset.key, keyset.id)
         position = tuple_(
@@ -105,6 +118,18 @@ def _build_page(shape: tuple[object, ...]) -> prepared.Prepared:
         )
         statement = statement.where(pair < position if keyset.descending else pair > position)
     return prepared.prepare(keyset.ordered(statement, cast(int, _ROWS)))
+
+
+def _build_search(bound: bool, given: tuple[str, ...]) -> prepared.Prepared:
+    matches = repository.SEARCH_MATCHES
+    statement = (
+        _with_filters(repository.visible_columns(bound), given)
+        .add_columns(matches.c.rank)
+        .join(matches, matches.c.id == Asset.id)
+        .order_by(matches.c.rank.desc(), matches.c.id)
+        .limit(cast(int, _ROWS))
+    )
+    return prepared.prepare(statement)
 
 
 def _page_params(auth: Authorized, query: AssetFilter) -> dict[str, object]:
@@ -119,7 +144,10 @@ def _page_params(auth: Authorized, query: AssetFilter) -> dict[str, object]:
         value = getattr(query, name)
         if value is not None:
             params[name] = value
-    if query.cursor:
+    if query.q:
+        after = decode_position(query.cursor, float) if query.cursor else None
+        params |= repository.search_params(auth, query.q, after)
+    elif query.cursor:
         params["after_key"], params["after_id"] = decode_position(
             query.cursor, _keyset(query.sort).parse
         )
@@ -134,8 +162,15 @@ async def _prepared_page(
     shape = _page_shape(auth, query)
     statement = _PAGES.get(shape)
     if statement is None:
-        statement = _PAGES[shape] = _build_page(shape)
+        statement = _build_page(shape)
+        if len(_PAGES) < _PAGES_KEPT:
+            _PAGES[shape] = statement
     rows = await prepared.fetch(session, statement, _page_params(auth, query))
+    if query.q:
+        page, next_cursor = split_page(
+            rows, query.limit, lambda row: (repr(row["rank"]), _uuid(row["id"]))
+        )
+        return Page(items=_records(page), next_cursor=next_cursor)
     keyset = _keyset(query.sort)
     key, row_id = keyset.key.key, keyset.id.key
     assert key is not None, "keyset columns are named"
@@ -152,10 +187,10 @@ def _uuid(value: object) -> UUID:
 async def list_assets(
     session: AsyncSession, auth: Authorized, query: AssetFilter
 ) -> Page[AssetRead]:
-    if query.q:
-        return await _search(session, auth, query)
     if query.location_id is None:
         return await _prepared_page(session, auth, query)
+    if query.q:
+        return await _search(session, auth, query)
     rows = (await session.execute(page_statement(auth, query))).all()
     page, next_cursor = _keyset(query.sort).split(rows, query.limit)
     return Page(items=_items(page), next_cursor=next_cursor)
@@ -184,13 +219,14 @@ def search_statement(auth: Authorized, query: AssetFilter) -> Select[tuple[objec
     definer function applies the cursor: best rank first, then id)."""
     assert query.q is not None
     after = decode_position(query.cursor, float) if query.cursor else None
-    matches = repository.search_matches(auth, query.q, after)
+    matches = repository.SEARCH_MATCHES
     return (
         _filtered(auth, query)
         .with_only_columns(*repository.READ_COLUMNS, matches.c.rank)
         .join(matches, matches.c.id == Asset.id)
         .order_by(matches.c.rank.desc(), matches.c.id)
         .limit(query.limit + 1)
+        .params(repository.search_params(auth, query.q, after))
     )
 
 
