@@ -23,7 +23,7 @@ from maintainpro.core.db import Database, transaction
 from maintainpro.core.deps import DbSession
 from maintainpro.models import ApiKey, User, UserSite
 from tests.conftest import Committed
-from tests.factories.identity import make_api_key
+from tests.factories.identity import Tenant, make_api_key
 from tests.factories.statements import statements
 
 
@@ -238,6 +238,18 @@ async def test_routers_still_answer_404_and_405(client: httpx.AsyncClient) -> No
     assert (await client.get("/api/v1/assets")).status_code == 401
 
 
+async def _technician_page(
+    committed: Committed, tenant: Tenant, params: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """The codes a technician's list request answers, and the statements it sent."""
+    with statements(committed.database) as sent:
+        page = await committed.client.get(
+            "/api/v1/assets", headers=tenant.headers("technician"), params=params
+        )
+    assert page.status_code == 200, page.text
+    return [item["code"] for item in page.json()["items"]], sent
+
+
 async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> None:
     """A page (filters, sort, cursor; a search too) is a statement built once per shape and
     run on the driver, with the site scope as `= ANY` of an array: the values change, the
@@ -251,28 +263,17 @@ async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> 
             json={"code": code, "name": f"Pump {code}", "locationId": str(site.id)},
         )
         assert created.status_code == 201, created.text
-    with statements(committed.database) as sent:
-        page = await committed.client.get(
-            "/api/v1/assets", headers=tenant.headers("technician"), params={"status": "active"}
-        )
-    assert page.status_code == 200, page.text
-    assert [item["code"] for item in page.json()["items"]] == ["N-1"]
+    codes, sent = await _technician_page(committed, tenant, {"status": "active"})
+    assert codes == ["N-1"]
     assert len(sent) == 3, sent
     assert "= ANY (" in sent[2]
     assert "search_vector" not in sent[2]
     shapes = len(listing._PAGES)
     for status in ("retired", "active"):
-        again = await committed.client.get(
-            "/api/v1/assets", headers=tenant.headers("technician"), params={"status": status}
-        )
-        assert again.status_code == 200, again.text
+        await _technician_page(committed, tenant, {"status": status})
     assert len(listing._PAGES) == shapes
-    with statements(committed.database) as sent:
-        found = await committed.client.get(
-            "/api/v1/assets", headers=tenant.headers("technician"), params={"q": "pump"}
-        )
-    assert found.status_code == 200, found.text
-    assert [item["code"] for item in found.json()["items"]] == ["N-1"]
+    codes, sent = await _technician_page(committed, tenant, {"q": "pump"})
+    assert codes == ["N-1"]
     assert len(sent) == 3, sent
     assert "app.search_assets(" in sent[2]
     assert "= ANY (" in sent[2]
