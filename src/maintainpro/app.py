@@ -8,6 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import _IncludedRouter
+from starlette._utils import get_route_path
+from starlette.routing import Match
+from starlette.types import Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from maintainpro import api
@@ -33,6 +37,31 @@ def tune_gc(gen0_threshold: int) -> None:
     gc.freeze()
     _, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(gen0_threshold, gen1, gen2)
+
+
+def gate_routers(app: FastAPI) -> None:
+    """Every router included in `app` answers "no match" at once for a path none of its routes
+    can match: FastAPI tries each included router in turn, and trying one walks all its routes
+    (twice for the one that matches), which was a tenth of a request's CPU. A route can only
+    match a path that starts with its template's literal part (up to the first parameter), so
+    the gate changes no outcome. Call it after the last route is added."""
+    for route in app.router.routes:
+        if isinstance(route, _IncludedRouter):
+            _gate(route)
+
+
+def _gate(included: _IncludedRouter) -> None:
+    prefixes = tuple(
+        sorted({ctx.path_format.split("{", 1)[0] for ctx in included.effective_route_contexts()})
+    )
+    full_match = included.matches
+
+    def matches(scope: Scope) -> tuple[Match, Scope]:
+        if not get_route_path(scope).startswith(prefixes):
+            return Match.NONE, {}
+        return full_match(scope)
+
+    included.matches = matches  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -74,6 +103,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health_router)
     for domain in api.DOMAINS:
         app.include_router(domain, prefix=api.PREFIX)
+    gate_routers(app)
     # Added last = outermost: request id and headers wrap everything, CORS answers preflights;
     # retries run innermost, replaying a body the size limit has already checked.
     app.add_middleware(

@@ -4,23 +4,26 @@ the pool, and authentication that no cache can make stale."""
 from __future__ import annotations
 
 import gc
+from uuid import uuid4
 
 import httpx
 import pytest
 from sqlalchemy import Executable, func, text, update
 from sqlalchemy.engine import create_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 from typer.testing import CliRunner
 
 from maintainpro import cli
 from maintainpro.app import create_app, tune_gc
+from maintainpro.asset import listing
 from maintainpro.config import Settings, get_settings
 from maintainpro.core import context
 from maintainpro.core.database import admin_url, resolve_server
 from maintainpro.core.db import Database, transaction
+from maintainpro.core.deps import DbSession
 from maintainpro.models import ApiKey, User, UserSite
 from tests.conftest import Committed
-from tests.factories.identity import make_api_key
+from tests.factories.identity import Tenant, make_api_key
 from tests.factories.statements import statements
 
 
@@ -173,3 +176,104 @@ async def test_create_reads_the_derived_site_back_in_its_insert(committed: Commi
     _, returning = inserts[0].split("RETURNING")
     assert "site_id" in returning
     assert not [sql for sql in sent if sql.startswith("SELECT assets.site_id")]
+
+
+async def test_a_failed_commit_is_an_error_and_returns_the_connection(
+    settings: Settings, database: Database
+) -> None:
+    """D10 on the request session: the commit runs before the response, and a commit the
+    server refuses (here a deferred unique constraint) answers an error, never a 200; the
+    connection goes back to the pool."""
+    app = create_app(settings, database=database)
+
+    @app.post("/test/deferred")
+    async def deferred(session: DbSession) -> dict[str, bool]:
+        await session.execute(
+            text(
+                "CREATE TEMP TABLE twice (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)"
+                " ON COMMIT DROP; INSERT INTO twice VALUES (1), (1)"
+            )
+        )
+        return {"written": True}
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        answer = await http.post("/test/deferred")
+    assert answer.status_code >= 400, answer.text
+    pool = database.engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 0
+
+
+@pytest.mark.parametrize("client_ip", ["10.0.0.7", "fe80::1%eth0", "o'brien"])
+async def test_the_tenant_settings_arrive_whatever_their_values(
+    database: Database, client_ip: str
+) -> None:
+    """BEGIN and the settings travel in one round trip with the values inlined only when they
+    need no quoting; any other value takes the bound statement. Either way the transaction
+    carries exactly the context."""
+    org, user = uuid4(), uuid4()
+    with context.scoped(organization_id=org, user_id=user, request_id="req-1", client_ip=client_ip):
+        async with transaction(database.sessions) as session:
+            seen = (
+                await session.execute(
+                    text(
+                        "SELECT current_setting('app.organization_id'),"
+                        " current_setting('app.user_id'), current_setting('app.request_id'),"
+                        " current_setting('app.client_ip'),"
+                        " (SELECT setting FROM pg_settings WHERE name = 'statement_timeout')"
+                    )
+                )
+            ).one()
+    timeout = str(database.sessions.kw["info"]["statement_timeout_ms"])
+    assert tuple(seen) == (str(org), str(user), "req-1", client_ip, timeout)
+
+
+async def test_routers_still_answer_404_and_405(client: httpx.AsyncClient) -> None:
+    """Routers are skipped for paths none of their routes can match; what a path matches
+    (or almost matches) is unchanged."""
+    assert (await client.get("/api/v1/nowhere")).status_code == 404
+    assert (await client.put("/api/v1/assets")).status_code == 405
+    assert (await client.get("/health/live")).status_code == 200
+    assert (await client.get("/api/v1/assets")).status_code == 401
+
+
+async def _technician_page(
+    committed: Committed, tenant: Tenant, params: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """The codes a technician's list request answers, and the statements it sent."""
+    with statements(committed.database) as sent:
+        page = await committed.client.get(
+            "/api/v1/assets", headers=tenant.headers("technician"), params=params
+        )
+    assert page.status_code == 200, page.text
+    return [item["code"] for item in page.json()["items"]], sent
+
+
+async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> None:
+    """A page (filters, sort, cursor; a search too) is a statement built once per shape and
+    run on the driver, with the site scope as `= ANY` of an array: the values change, the
+    statement does not, and a site-bound caller still sees only their sites."""
+    tenant = await committed.make_tenant()
+    admin = tenant.headers("admin")
+    for code, site in (("N-1", tenant.north), ("S-1", tenant.south)):
+        created = await committed.client.post(
+            "/api/v1/assets",
+            headers=admin,
+            json={"code": code, "name": f"Pump {code}", "locationId": str(site.id)},
+        )
+        assert created.status_code == 201, created.text
+    codes, sent = await _technician_page(committed, tenant, {"status": "active"})
+    assert codes == ["N-1"]
+    assert len(sent) == 3, sent
+    assert "= ANY (" in sent[2]
+    assert "search_vector" not in sent[2]
+    shapes = len(listing._PAGES)
+    for status in ("retired", "active"):
+        await _technician_page(committed, tenant, {"status": status})
+    assert len(listing._PAGES) == shapes
+    codes, sent = await _technician_page(committed, tenant, {"q": "pump"})
+    assert codes == ["N-1"]
+    assert len(sent) == 3, sent
+    assert "app.search_assets(" in sent[2]
+    assert "= ANY (" in sent[2]

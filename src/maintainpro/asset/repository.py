@@ -5,12 +5,14 @@ row cap (D3)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    String,
     TableValuedAlias,
     Uuid,
     any_,
@@ -22,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from maintainpro import tree
 from maintainpro.asset.schemas import AssetRead
@@ -46,11 +49,17 @@ _BY_ID_IN_SITES = prepared.prepare(
 )
 
 
-# The same for the ORM entity (services that change the asset), built once as well.
-_ENTITY_BY_ID = select(Asset).where(
-    Asset.organization_id == bindparam("org"),
-    Asset.id == bindparam("id"),
-    Asset.deleted_at.is_(None),
+# The same for the ORM entity (services that change the asset), built once as well; the
+# search vector (the longest column, computed by the database, never in a response) stays
+# unloaded.
+_ENTITY_BY_ID = (
+    select(Asset)
+    .options(defer(Asset.search_vector))
+    .where(
+        Asset.organization_id == bindparam("org"),
+        Asset.id == bindparam("id"),
+        Asset.deleted_at.is_(None),
+    )
 )
 _ENTITY_BY_ID_IN_SITES = _ENTITY_BY_ID.where(
     Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid())))
@@ -84,6 +93,17 @@ async def entity_by_id(session: AsyncSession, auth: Authorized, asset_id: UUID) 
     return await session.scalar(_ENTITY_BY_ID_IN_SITES, params)
 
 
+def visible_columns(site_bound: bool) -> Select[Any]:
+    """The response columns of the organization's live assets, with bind parameters `org` and,
+    when `site_bound`, `sites` (an array): for statements built once."""
+    statement = select(*READ_COLUMNS).where(
+        Asset.organization_id == bindparam("org"), Asset.deleted_at.is_(None)
+    )
+    if site_bound:
+        statement = statement.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
+    return statement
+
+
 def visible(auth: Authorized) -> Select[Asset]:
     principal = auth.principal
     query = select(Asset).where(
@@ -115,21 +135,33 @@ def _site_ids(auth: Authorized) -> ColumnElement[Sequence[UUID]]:
     return cast(bindparam("site_ids", value, type_=ARRAY(Uuid())), ARRAY(Uuid()))
 
 
-def search_matches(
-    auth: Authorized, query: str, after: tuple[float, UUID] | None
-) -> TableValuedAlias:
-    """(id, rank) of the caller's matches ranked after the cursor position, if any."""
-    rank, last_id = after if after else (None, None)
-    return (
-        func.app.search_assets(
-            bindparam("query", query),
-            _site_ids(auth),
-            bindparam("after_rank", rank, type_=Float),
-            bindparam("after_id", last_id, type_=Uuid),
-        )
-        .table_valued(column("id", Uuid), column("rank", Float))
-        .alias("matches")
+# (id, rank) of the caller's matches ranked after a cursor position, as bind parameters:
+# `query`, `site_ids` (NULL for the whole organization), `after_rank`/`after_id` (NULL for the
+# first page); one expression for statements built once and per request alike.
+SEARCH_MATCHES = (
+    func.app.search_assets(
+        bindparam("query", type_=String),
+        cast(bindparam("site_ids", type_=ARRAY(Uuid())), ARRAY(Uuid())),
+        bindparam("after_rank", type_=Float),
+        bindparam("after_id", type_=Uuid),
     )
+    .table_valued(column("id", Uuid), column("rank", Float))
+    .alias("matches")
+)
+
+
+def search_params(
+    auth: Authorized, query: str, after: tuple[float, UUID] | None
+) -> dict[str, object]:
+    """The values of `SEARCH_MATCHES` for the caller, the term and the cursor position."""
+    rank, last_id = after if after else (None, None)
+    scope = sites(auth)
+    return {
+        "query": query,
+        "site_ids": None if scope is None else sorted(scope),
+        "after_rank": rank,
+        "after_id": last_id,
+    }
 
 
 def nearby_matches(

@@ -17,13 +17,15 @@ from fastapi import Depends, Request
 from maintainpro.auth.captcha import CaptchaVerifier, accept_all
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized, Principal, authenticate
-from maintainpro.core.deps import AppSettings, DbSession
+from maintainpro.config import Settings
+from maintainpro.core.deps import DbSession
 from maintainpro.core.errors import PermissionDenied
 
 
-async def current_principal(
-    request: Request, session: DbSession, settings: AppSettings
-) -> Principal:
+async def current_principal(request: Request, session: DbSession) -> Principal:
+    # The settings from the application state, not a dependency: one resolution less per
+    # request on every authenticated route.
+    settings: Settings = request.app.state.settings
     return await authenticate(session, settings.auth, request.headers.get("authorization"))
 
 

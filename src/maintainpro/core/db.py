@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from asyncpg.transaction import TransactionState  # type: ignore[import-untyped]
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, create_engine
 from sqlalchemy.ext.asyncio import (
@@ -15,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util.concurrency import await_
 
 from maintainpro.config import DatabaseSettings
 from maintainpro.core import context
@@ -51,12 +56,74 @@ _APPLIED = "maintainpro.applied_context"
 DRIVER = "maintainpro.driver_connection"
 
 
+# BEGIN and the settings in one simple-protocol round trip (no statement is prepared, so
+# PgBouncer's transaction mode takes it as well, D8). The values are inlined: they are only
+# sent this way when every one is in an alphabet that needs no quoting (the ids are UUIDs and
+# hex strings formatted here, a request id is checked against the same alphabet by the
+# middleware, an address is digits, hex, dots and colons); anything else takes the bound
+# statement above.
+_BEGIN_WITH_CONTEXT = (
+    "BEGIN; SELECT set_config('app.organization_id', '{org}', true),"
+    " set_config('app.user_id', '{user}', true),"
+    " set_config('app.request_id', '{request}', true),"
+    " set_config('app.client_ip', '{ip}', true),"
+    " set_config('statement_timeout', '{timeout}', true)"
+)
+_LITERAL = re.compile(r"^[A-Za-z0-9._:-]{0,128}$")
+# The SQL trace (log.sql) shows this statement without its values, like every other (D13).
+_SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
+_BEGIN_TRACE = _BEGIN_WITH_CONTEXT.format(org="?", user="?", request="?", ip="?", timeout="?")
+
+
+async def _begin(driver: Any, sql: str) -> Any:
+    """BEGIN + settings on the asyncpg connection, recorded as the top-level transaction that
+    asyncpg's `Transaction.start()` would have recorded, so that its commit and rollback (which
+    the SQLAlchemy adapter calls) work unchanged."""
+    started = driver.transaction()
+    try:
+        await driver.execute(sql)
+    except Exception:
+        # BEGIN may have run and a setting failed: leave no transaction behind for the
+        # ordinary way to trip over. (A cancellation propagates as it is; the pool discards
+        # a connection given back mid-statement.)
+        if not driver.is_closed() and driver.is_in_transaction():
+            await driver.execute("ROLLBACK")
+        raise
+    started._state = TransactionState.STARTED
+    driver._top_xact = started
+    return started
+
+
+def _begin_with_context(connection: Connection, params: dict[str, str]) -> bool:
+    """Starts the driver's transaction with the settings in one round trip; False when this
+    connection or these values need the ordinary way (a BEGIN, then the bound statement)."""
+    adapter: Any = connection.connection.dbapi_connection
+    if (
+        getattr(adapter, "_transaction", True) is not None
+        or adapter.isolation_level is not None
+        or adapter.readonly
+        or adapter.deferrable
+        or not all(_LITERAL.match(value) for value in params.values())
+    ):
+        return False
+    if _SQL_LOG.isEnabledFor(logging.INFO):
+        _SQL_LOG.info("%s", _BEGIN_TRACE, extra={"prepared": True})
+    try:
+        adapter._transaction = await_(
+            _begin(adapter._connection, _BEGIN_WITH_CONTEXT.format(**params))
+        )
+    except Exception:
+        return False  # the ordinary way reports (and, for a lost connection, invalidates)
+    return True
+
+
 @event.listens_for(TenantSession, "after_begin")
 def _set_transaction_context(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
     params = _context_params(session)
-    connection.execute(_SET_CONTEXT, params)
+    if not _begin_with_context(connection, params):
+        connection.execute(_SET_CONTEXT, params)
     session.info[_APPLIED] = params
 
 

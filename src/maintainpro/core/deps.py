@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.config import Settings
-from maintainpro.core.db import Database, transaction
+from maintainpro.core.db import Database
 
 
 # Coroutines, not plain functions: FastAPI runs a sync dependency in the thread pool, a hop
@@ -26,10 +26,21 @@ async def get_settings_dep(request: Request) -> Settings:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent (D10: the
-    function scope makes a failed commit an error response, never a 200)."""
+    function scope makes a failed commit an error response, never a 200).
+
+    What `db.transaction` does, with two trips into SQLAlchemy's greenlet fewer: the session
+    begins on its first statement (no explicit begin), and after a successful commit it holds
+    no connection and no transaction, so it is left to the collector instead of being closed.
+    Anything else (an error in the route, a failed commit) closes it, which rolls back and
+    returns the connection."""
     database: Database = request.app.state.db
-    async with transaction(database.sessions) as session:
+    session = database.sessions()
+    try:
         yield session
+        await session.commit()
+    except BaseException:
+        await session.close()
+        raise
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -139,8 +139,17 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.max_bytes:
+                await self._reject(send)
+                return
+            # The HTTP server frames the body by its declared length (HTTP/1.1 and HTTP/2
+            # alike): it cannot grow past it, so there is nothing to count.
+            await self.app(scope, receive, send)
+            return
+        if scope.get("http_version") != "2" and _header(scope, b"transfer-encoding") is None:
+            # HTTP/1.x without a length or a chunked encoding has no body (most GETs).
+            await self.app(scope, receive, send)
             return
         received = 0
         rejected = False

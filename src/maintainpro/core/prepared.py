@@ -15,7 +15,7 @@ treat them alike.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -41,6 +41,8 @@ class Record(Protocol):
     def __getitem__(self, key: str) -> object: ...
 
     def keys(self) -> Sequence[str]: ...
+
+    def __iter__(self) -> Iterator[object]: ...  # the values, in column order
 
 
 class _Driver(Protocol):
@@ -70,7 +72,11 @@ async def _connections(session: AsyncSession) -> tuple[AsyncConnection, _Driver]
     if known is not None:
         return cast(tuple[AsyncConnection, _Driver], known)
     connection = await session.connection()  # begins the transaction: the settings first
-    raw = await connection.get_raw_connection()
+    # The pooled connection is checked out and connected by now, so reading it does no IO
+    # (the awaitable `get_raw_connection` would cost a trip into SQLAlchemy's greenlet).
+    raw = connection.sync_connection.connection if connection.sync_connection else None
+    if raw is None:
+        raw = await connection.get_raw_connection()
     pair = (connection, cast(_Driver, raw.driver_connection))
     info[DRIVER] = pair
     return pair

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from typing import TypeVar
 
-from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +23,7 @@ log = get_logger("maintainpro.db")
 R = TypeVar("R", bound=Response)
 
 RETRYABLE_HEADER = "x-maintainpro-retryable"
+_RETRYABLE_RAW = RETRYABLE_HEADER.encode()
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 # `openapi_extra=IDEMPOTENT` on a route: repeating it changes nothing (a resent batch stores
 # nothing twice), so a transient failure is retried. Clients see it in the OpenAPI document.
@@ -78,10 +78,12 @@ class _Attempt:
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            marked = RETRYABLE_HEADER in headers
+            # The raw header list (lower-case names, as Starlette's responses build it): the
+            # marker is rare, a header object per response is not free.
+            headers = message.get("headers", ())
+            marked = any(name == _RETRYABLE_RAW for name, _ in headers)
             if marked:
-                del headers[RETRYABLE_HEADER]
+                message["headers"] = [h for h in headers if h[0] != _RETRYABLE_RAW]
             self.dropped = marked and not self.last and is_repeatable(self.scope)
         if not self.dropped:
             await self.send(message)
