@@ -17,10 +17,10 @@ from maintainpro.models import Checklist, ChecklistItem, Meter
 # The required items without a result, with the indexes a client sees them at.
 _OPEN_REQUIRED = prepared.prepare(
     text("""
-SELECT c.n - 1 AS checklist_index, i.n - 1 AS item_index, i.label, i.required, i.result_at
+SELECT c.n - 1 AS checklist_index, i.n - 1 AS item_index
 FROM (SELECT id, row_number() OVER (ORDER BY position) AS n FROM checklists
       WHERE organization_id = :org AND work_order_id = :id) c
-JOIN LATERAL (SELECT label, required, result_at, row_number() OVER (ORDER BY position) AS n
+JOIN LATERAL (SELECT required, result_at, row_number() OVER (ORDER BY position) AS n
               FROM checklist_items
               WHERE organization_id = :org AND checklist_id = c.id) i ON true
 WHERE i.required AND i.result_at IS NULL

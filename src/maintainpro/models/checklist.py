@@ -12,7 +12,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Float,
-    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -34,22 +33,13 @@ from maintainpro.models.base import (
     Versioned,
     tenant_table_args,
 )
-from maintainpro.models.work_order import PRIORITIES, WORK_ORDER_TYPES
+
+# The two-column tenant foreign keys (D5), as work orders declare them.
+from maintainpro.models.work_order import PRIORITIES, WORK_ORDER_TYPES, _fk, _nullable_fk
 
 ITEM_KINDS = ("pass_fail", "yes_no", "text", "number", "meter_reading", "photo")
 ITEM_STATUSES = ("open", "passed", "failed", "done")
 SIGNATURE_MEANINGS = ("performed", "verified", "reviewed", "approved")
-
-
-def _fk(column: str, table: str, *, ondelete: str) -> ForeignKeyConstraint:
-    """A two-column tenant foreign key (D5)."""
-    return ForeignKeyConstraint(
-        ["organization_id", column], [f"{table}.organization_id", f"{table}.id"], ondelete=ondelete
-    )
-
-
-def _nullable_fk(column: str, table: str) -> ForeignKeyConstraint:
-    return _fk(column, table, ondelete=f"SET NULL ({column})")
 
 
 class WorkOrderTemplate(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
