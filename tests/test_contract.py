@@ -18,6 +18,7 @@ from maintainpro.apikey.schemas import ApiKeyRead
 from maintainpro.asset.schemas import AssetRead
 from maintainpro.audit.schemas import ActivityLogRead
 from maintainpro.auth.schemas import SessionRead
+from maintainpro.checklist.schemas import ChecklistRead, ItemRead, SignatureRead, TemplateRead
 from maintainpro.core import context
 from maintainpro.core.errors import PROBLEM_JSON
 from maintainpro.core.schemas import ReadSchema
@@ -29,6 +30,9 @@ from maintainpro.models import (
     ApiKey,
     Asset,
     Base,
+    Checklist,
+    ChecklistItem,
+    ChecklistSignature,
     Contractor,
     DowntimeEvent,
     Location,
@@ -38,6 +42,7 @@ from maintainpro.models import (
     User,
     UserSession,
     Vendor,
+    WorkOrderTemplate,
 )
 from maintainpro.organization.schemas import OrganizationRead
 from maintainpro.user.schemas import UserRead
@@ -57,6 +62,10 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     DowntimeEvent: frozenset(),
     Vendor: frozenset(),
     Contractor: frozenset(),
+    WorkOrderTemplate: frozenset(),
+    Checklist: frozenset(),
+    ChecklistItem: frozenset(),
+    ChecklistSignature: frozenset(),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -71,6 +80,10 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     DowntimeEvent: DowntimeRead,
     Vendor: VendorRead,
     Contractor: ContractorRead,
+    WorkOrderTemplate: TemplateRead,
+    Checklist: ChecklistRead,
+    ChecklistItem: ItemRead,
+    ChecklistSignature: SignatureRead,
 }
 
 

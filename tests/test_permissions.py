@@ -36,6 +36,8 @@ class Endpoint:
             self.path.replace("{north}", "{location_id}")
             .replace("{area}", "{location_id}")
             .replace("{requester}", "{user_id}")
+            .replace("{checklist}", "{checklist_id}")
+            .replace("{item}", "{item_id}")
             .replace("{missing}", self._missing_name)
         )
 
@@ -48,6 +50,7 @@ class Endpoint:
             ("/downtime/", "{event_id}"),
             ("/vendors/", "{vendor_id}"),
             ("/contractors/", "{contractor_id}"),
+            ("/work-order-templates/", "{template_id}"),
             ("/work-orders/", "{work_order_id}"),
         ):
             if prefix in self.path:
@@ -216,6 +219,65 @@ ENDPOINTS = [
         Action.UPDATE,
         {"ids": [UNKNOWN], "to": "in_progress"},
     ),
+    Endpoint("GET", "/api/v1/work-order-templates", Resource.WORK_ORDER_TEMPLATE, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-order-templates",
+        Resource.WORK_ORDER_TEMPLATE,
+        Action.CREATE,
+        {"title": "t"},
+    ),
+    Endpoint(
+        "GET", "/api/v1/work-order-templates/{missing}", Resource.WORK_ORDER_TEMPLATE, Action.READ
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/work-order-templates/{missing}",
+        Resource.WORK_ORDER_TEMPLATE,
+        Action.UPDATE,
+        {"title": "n"},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/work-order-templates/{missing}",
+        Resource.WORK_ORDER_TEMPLATE,
+        Action.DELETE,
+    ),
+    Endpoint("GET", "/api/v1/work-orders/{missing}/checklists", Resource.WORK_ORDER, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/checklists",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"name": "c"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/checklists/{checklist}/items",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"items": [{"label": "q", "kind": "text"}]},
+    ),
+    Endpoint(
+        "PUT",
+        "/api/v1/work-orders/{missing}/checklists/{checklist}/items/{item}/result",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"value": "x"},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/work-orders/{missing}/checklists/{checklist}/signatures",
+        Resource.WORK_ORDER,
+        Action.READ,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/checklists/{checklist}/signatures",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"meaning": "performed"},
+    ),
 ]
 
 
@@ -255,6 +317,8 @@ def _fill(endpoint: Endpoint, tenant: Tenant) -> str:
         area=tenant.north_area.id,
         requester=tenant.users["requester"].id,
         missing=uuid4(),
+        checklist=uuid4(),
+        item=uuid4(),
     )
 
 

@@ -9,6 +9,7 @@ from maintainpro.asset.routes import router as asset_router
 from maintainpro.audit.routes import router as audit_router
 from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
+from maintainpro.checklist.routes import checklists_router, templates_router
 from maintainpro.downtime.routes import router as downtime_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
@@ -34,4 +35,6 @@ DOMAINS: tuple[APIRouter, ...] = (
     vendors_router,
     contractors_router,
     work_order_router,
+    checklists_router,
+    templates_router,
 )

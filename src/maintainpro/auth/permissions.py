@@ -32,6 +32,7 @@ class Resource(StrEnum):
     WORK_ORDER = "work_order"
     TEAM = "team"
     FAILURE_CODE = "failure_code"
+    WORK_ORDER_TEMPLATE = "work_order_template"
 
 
 class Action(StrEnum):
@@ -65,6 +66,7 @@ MATRIX: dict[str, Grants] = {
         Resource.WORK_ORDER: _all(*_CRUD),
         Resource.TEAM: _all(*_CRUD),
         Resource.FAILURE_CODE: _all(*_CRUD),
+        Resource.WORK_ORDER_TEMPLATE: _all(*_CRUD),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -78,6 +80,8 @@ MATRIX: dict[str, Grants] = {
         Resource.WORK_ORDER: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
         Resource.TEAM: _all(Action.READ),
         Resource.FAILURE_CODE: _all(Action.READ),
+        # Templates are organization-wide: supervisors plan recurring work for every site.
+        Resource.WORK_ORDER_TEMPLATE: _all(Action.READ, Action.CREATE, Action.UPDATE),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -95,6 +99,7 @@ MATRIX: dict[str, Grants] = {
         },
         Resource.TEAM: _all(Action.READ),
         Resource.FAILURE_CODE: _all(Action.READ),
+        Resource.WORK_ORDER_TEMPLATE: _all(Action.READ),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -107,6 +112,8 @@ MATRIX: dict[str, Grants] = {
         Resource.CONTRACTOR: _all(Action.READ),
         Resource.WORK_ORDER: _all(Action.READ, scope=Scope.SITE),
         Resource.FAILURE_CODE: _all(Action.READ),
+        # Planned parts are what the stores prepare.
+        Resource.WORK_ORDER_TEMPLATE: _all(Action.READ),
     },
     "contractor": {
         Resource.ORGANIZATION: _all(Action.READ),

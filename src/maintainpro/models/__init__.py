@@ -3,6 +3,12 @@
 from maintainpro.models.activity_log import ActivityLog
 from maintainpro.models.asset import Asset
 from maintainpro.models.base import Base
+from maintainpro.models.checklist import (
+    Checklist,
+    ChecklistItem,
+    ChecklistSignature,
+    WorkOrderTemplate,
+)
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
 from maintainpro.models.idempotency import IdempotencyKey
 from maintainpro.models.location import Location
@@ -31,6 +37,9 @@ __all__ = [
     "Asset",
     "AuthThrottle",
     "Base",
+    "Checklist",
+    "ChecklistItem",
+    "ChecklistSignature",
     "Contractor",
     "DowntimeEvent",
     "FailureCode",
@@ -56,5 +65,6 @@ __all__ = [
     "WorkOrderAsset",
     "WorkOrderAssignee",
     "WorkOrderNumber",
+    "WorkOrderTemplate",
     "WorkOrderTransition",
 ]

@@ -193,6 +193,7 @@ class WorkOrder(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Version
         _nullable_fk("cause_code_id", "failure_codes"),
         _nullable_fk("remedy_code_id", "failure_codes"),
         _nullable_fk("parent_work_order_id", "work_orders"),
+        _nullable_fk("template_id", "work_order_templates"),
         CheckConstraint(f"type IN {WORK_ORDER_TYPES}", name="type"),
         CheckConstraint(f"priority IN {PRIORITIES}", name="priority"),
         CheckConstraint(f"status IN {STATUSES}", name="status"),

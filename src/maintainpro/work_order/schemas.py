@@ -96,7 +96,8 @@ class _Optional(_Window):
 
 
 class WorkOrderCreate(_Optional):
-    title: Title
+    # Required unless `templateId` names a template to take it from.
+    title: Title | None = None
     type: WorkOrderType = "corrective"
     priority: Priority = "medium"
     asset_ids: Ids = Field(default_factory=list)
@@ -107,6 +108,8 @@ class WorkOrderCreate(_Optional):
     # When the problem was seen (defaults to now); the downtime of `assetDown` starts there.
     reported_at: AwareDatetime | None = None
     asset_down: bool = False
+    # Copies the template's fields where this request leaves them unset, and its checklists.
+    template_id: UUID | None = None
 
 
 class WorkOrderUpdate(_Optional):

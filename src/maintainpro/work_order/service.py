@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
+from maintainpro.checklist import templates
 from maintainpro.core import context
 from maintainpro.core.errors import FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
@@ -54,6 +55,7 @@ def _codes(data: WorkOrderCreate | WorkOrderUpdate) -> dict[str, UUID]:
 
 async def create(session: AsyncSession, auth: Authorized, data: WorkOrderCreate) -> WorkOrderRead:
     principal = auth.principal
+    data, template = await templates.apply(session, auth, data)
     assigned = bool(data.assignee_ids) or data.team_id is not None
     if assigned and principal.role not in SUPERVISORS:
         raise _invalid("assigneeIds", "Only supervisors and above assign work.", "not_allowed")
@@ -84,12 +86,14 @@ async def create(session: AsyncSession, auth: Authorized, data: WorkOrderCreate)
         site_id=site_id,
         status="assigned" if assigned else "new",
         requester_id=data.requester_id or principal.user_id,
-        template_id=None,
+        template_id=data.template_id,
         asset_ids=list(dict.fromkeys(data.asset_ids)),
         assignee_ids=list(dict.fromkeys(data.assignee_ids)),
         request_id=context.current().request_id,
     )
     created = await repository.insert(session, values)
+    if template is not None:
+        await templates.copy_checklists(session, principal.organization_id, work_order_id, template)
     if data.asset_down:
         reported = created["reported_at"]
         assert isinstance(reported, datetime)

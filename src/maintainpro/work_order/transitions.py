@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth.principal import Authorized
+from maintainpro.checklist import service as checklists
 from maintainpro.core import context, prepared
 from maintainpro.core.errors import Conflict, FieldError, StaleVersion, ValidationFailed
 from maintainpro.core.etag import check_version
@@ -136,6 +137,8 @@ async def _check_needs(
                 problems.append(FieldError(wire, message, "missing"))
     if problems:
         raise ValidationFailed("The transition needs more information.", problems)
+    if Need.CHECKLIST_DONE in needs.needs:
+        await checklists.require_done(session, work_order)
 
 
 async def _codes_required(session: AsyncSession, work_order: WorkOrderRead) -> bool:
