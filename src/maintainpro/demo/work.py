@@ -213,12 +213,15 @@ async def _seed_teams(
     """The demo crews (by name, idempotent) and their members; returns team ids by site."""
     by_site: dict[str, UUID] = {}
     for name, site, members in TEAMS:
+        # Found by name, else created: a re-run writes nothing.
         team_id = await session.scalar(
             text(
-                "INSERT INTO teams (id, organization_id, name, site_id, description)"
-                " VALUES (app.uuidv7(), :org, :name, :site, :description)"
-                " ON CONFLICT (organization_id, name) WHERE deleted_at IS NULL"
-                " DO UPDATE SET name = EXCLUDED.name RETURNING id"
+                "WITH found AS (SELECT id FROM teams WHERE organization_id = :org"
+                " AND name = :name AND deleted_at IS NULL), created AS ("
+                " INSERT INTO teams (id, organization_id, name, site_id, description)"
+                " SELECT app.uuidv7(), :org, :name, :site, :description"
+                " WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)"
+                " SELECT id FROM found UNION ALL SELECT id FROM created"
             ),
             {
                 "org": organization_id,
