@@ -37,28 +37,21 @@ from maintainpro.models import Asset, Location
 # What a response needs: every column but the search vector.
 READ_COLUMNS = tuple(getattr(Asset, name) for name in AssetRead.model_fields)
 
-# GET by id, built once: the response's columns of a live asset of the organization, and the
-# same narrowed to the caller's sites for a site-bound scope (RLS applies as well).
-_BY_ID_STATEMENT = select(*READ_COLUMNS).where(
-    Asset.organization_id == bindparam("org"),
-    Asset.id == bindparam("id"),
-    Asset.deleted_at.is_(None),
-)
-_BY_ID = prepared.prepare(_BY_ID_STATEMENT)
-_BY_ID_IN_SITES = prepared.prepare(
-    _BY_ID_STATEMENT.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
-)
 
-# Scan to act: the same row found by its (live, unique) label code.
-_BY_LABEL_STATEMENT = select(*READ_COLUMNS).where(
-    Asset.organization_id == bindparam("org"),
-    Asset.label_code == bindparam("label_code"),
-    Asset.deleted_at.is_(None),
-)
-_BY_LABEL = prepared.prepare(_BY_LABEL_STATEMENT)
-_BY_LABEL_IN_SITES = prepared.prepare(
-    _BY_LABEL_STATEMENT.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
-)
+def _one_visible(key: ColumnElement[bool]) -> tuple[prepared.Prepared, prepared.Prepared]:
+    """Built once: the response's columns of the live asset of the organization that `key`
+    names, and the same narrowed to the caller's sites for a site-bound scope (RLS applies as
+    well)."""
+    statement = select(*READ_COLUMNS).where(
+        Asset.organization_id == bindparam("org"), key, Asset.deleted_at.is_(None)
+    )
+    in_sites = statement.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
+    return prepared.prepare(statement), prepared.prepare(in_sites)
+
+
+# GET by id; and scan to act: the asset of a (live, unique) label code.
+_BY_ID = _one_visible(Asset.id == bindparam("id"))
+_BY_LABEL = _one_visible(Asset.label_code == bindparam("label_code"))
 
 
 # The same for the ORM entity (services that change the asset), built once as well; the
@@ -102,7 +95,7 @@ async def read_by_id(
 ) -> prepared.Record | None:
     """The response columns of one visible asset, or None."""
     params: dict[str, object] = {"org": auth.principal.organization_id, "id": asset_id}
-    return await _visible_row(session, auth, (_BY_ID, _BY_ID_IN_SITES), params)
+    return await _visible_row(session, auth, _BY_ID, params)
 
 
 async def read_by_label(
@@ -110,7 +103,7 @@ async def read_by_label(
 ) -> prepared.Record | None:
     """The response columns of the visible asset that carries this label code, or None."""
     params: dict[str, object] = {"org": auth.principal.organization_id, "label_code": label_code}
-    return await _visible_row(session, auth, (_BY_LABEL, _BY_LABEL_IN_SITES), params)
+    return await _visible_row(session, auth, _BY_LABEL, params)
 
 
 async def entity_by_id(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset | None:

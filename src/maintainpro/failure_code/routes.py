@@ -58,15 +58,20 @@ async def create_failure_code(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FailureCodeRead | Response:
     principal = auth.principal
-    slot = await idempotency.begin(
-        session, principal.organization_id, principal.user_id, CREATE_ROUTE, idempotency_key, body
+
+    async def create() -> FailureCodeRead:
+        return _one(await service.create(session, auth, body), response)
+
+    return await idempotency.create_once(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        CREATE_ROUTE,
+        idempotency_key,
+        body,
+        response,
+        create,
     )
-    if slot is not None and slot.replay is not None:
-        return slot.replay
-    created = _one(await service.create(session, auth, body), response)
-    if slot is not None:
-        await slot.store(session, status.HTTP_201_CREATED, created, response)
-    return created
 
 
 @router.post("/defaults")

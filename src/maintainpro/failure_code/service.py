@@ -8,14 +8,13 @@ from uuid import UUID
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy import Select, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth.principal import Authorized
-from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from maintainpro.core.errors import FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
 from maintainpro.core.pagination import Keyset
-from maintainpro.core.transient import sqlstate
+from maintainpro.core.transient import flush_unique
 from maintainpro.failure_code.schemas import (
     FailureCodeCreate,
     FailureCodeFilter,
@@ -23,7 +22,9 @@ from maintainpro.failure_code.schemas import (
 )
 from maintainpro.models import FailureCode
 
-UNIQUE_VIOLATION = "23505"
+DUPLICATE = FieldError(
+    "code", "A live failure code of this kind already uses this code.", "duplicate"
+)
 REQUIRED = frozenset({"kind", "code", "name"})
 # Listed by code within a kind (the live unique index serves a kind's list), then by id.
 BY_CODE = Keyset(FailureCode.code, FailureCode.id, str)
@@ -97,10 +98,4 @@ async def delete(session: AsyncSession, auth: Authorized, code_id: UUID) -> None
 
 
 async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        if sqlstate(exc) != UNIQUE_VIOLATION:
-            raise
-        message = "A live failure code of this kind already uses this code."
-        raise Conflict(message, [FieldError("code", message, "duplicate")]) from exc
+    await flush_unique(session, DUPLICATE)

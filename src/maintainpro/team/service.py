@@ -8,19 +8,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
 from maintainpro.core.pagination import Keyset
-from maintainpro.core.transient import sqlstate
+from maintainpro.core.transient import flush_unique
 from maintainpro.models import Team
 from maintainpro.team import repository
 from maintainpro.team.schemas import TeamCreate, TeamFilter, TeamUpdate
 
-UNIQUE_VIOLATION = "23505"
+DUPLICATE = FieldError("name", "A live team already has this name.", "duplicate")
 BY_NAME = Keyset(Team.name, Team.id, str)
 MemberRows = list[tuple[UUID, str, str, str]]
 
@@ -146,10 +145,4 @@ async def _check_site(session: AsyncSession, organization_id: UUID, site_id: UUI
 
 
 async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        if sqlstate(exc) != UNIQUE_VIOLATION:
-            raise
-        message = "A live team already has this name."
-        raise Conflict(message, [FieldError("name", message, "duplicate")]) from exc
+    await flush_unique(session, DUPLICATE)
