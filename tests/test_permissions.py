@@ -44,6 +44,9 @@ class Endpoint:
     @property
     def _missing_name(self) -> str:
         for prefix, name in (
+            ("/by-label/", "{label_code}"),
+            ("/teams/", "{team_id}"),
+            ("/failure-codes/", "{failure_code_id}"),
             ("/api-keys/", "{key_id}"),
             ("/auth/sessions/", "{session_id}"),
             ("/meters/", "{meter_id}"),
@@ -110,6 +113,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/assets/{missing}/rollup", Resource.ASSET, Action.READ),
     Endpoint("GET", "/api/v1/assets/{missing}/history", Resource.ASSET, Action.READ),
     Endpoint("GET", "/api/v1/assets/{missing}/label", Resource.ASSET, Action.READ),
+    Endpoint("GET", "/api/v1/assets/by-label/{missing}", Resource.ASSET, Action.READ),
     Endpoint("PATCH", "/api/v1/assets/{missing}", Resource.ASSET, Action.UPDATE, {"name": "n"}),
     Endpoint("DELETE", "/api/v1/assets/{missing}", Resource.ASSET, Action.DELETE),
     Endpoint("GET", "/api/v1/meters", Resource.ASSET, Action.READ),
@@ -278,6 +282,34 @@ ENDPOINTS = [
         Action.UPDATE,
         {"meaning": "performed"},
     ),
+    Endpoint("GET", "/api/v1/teams", Resource.TEAM, Action.READ),
+    Endpoint("POST", "/api/v1/teams", Resource.TEAM, Action.CREATE, {"name": "p"}),
+    Endpoint("GET", "/api/v1/teams/{missing}", Resource.TEAM, Action.READ),
+    Endpoint("PATCH", "/api/v1/teams/{missing}", Resource.TEAM, Action.UPDATE, {"name": "n"}),
+    Endpoint("DELETE", "/api/v1/teams/{missing}", Resource.TEAM, Action.DELETE),
+    Endpoint("GET", "/api/v1/teams/{missing}/members", Resource.TEAM, Action.READ),
+    Endpoint(
+        "PUT", "/api/v1/teams/{missing}/members", Resource.TEAM, Action.UPDATE, {"userIds": []}
+    ),
+    Endpoint("GET", "/api/v1/failure-codes", Resource.FAILURE_CODE, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/failure-codes",
+        Resource.FAILURE_CODE,
+        Action.CREATE,
+        {"kind": "cause", "code": "PC", "name": "p"},
+    ),
+    # Loading the default set is organization setup.
+    Endpoint("POST", "/api/v1/failure-codes/defaults", Resource.ORGANIZATION, Action.UPDATE),
+    Endpoint("GET", "/api/v1/failure-codes/{missing}", Resource.FAILURE_CODE, Action.READ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/failure-codes/{missing}",
+        Resource.FAILURE_CODE,
+        Action.UPDATE,
+        {"name": "n"},
+    ),
+    Endpoint("DELETE", "/api/v1/failure-codes/{missing}", Resource.FAILURE_CODE, Action.DELETE),
 ]
 
 

@@ -11,9 +11,11 @@ from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
 from maintainpro.checklist.routes import checklists_router, templates_router
 from maintainpro.downtime.routes import router as downtime_router
+from maintainpro.failure_code.routes import router as failure_code_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
+from maintainpro.team.routes import router as team_router
 from maintainpro.user.routes import router as user_router
 from maintainpro.vendor.routes import contractors_router, vendors_router
 from maintainpro.work_order.routes import router as work_order_router
@@ -37,4 +39,6 @@ DOMAINS: tuple[APIRouter, ...] = (
     work_order_router,
     checklists_router,
     templates_router,
+    team_router,
+    failure_code_router,
 )

@@ -18,7 +18,6 @@ from maintainpro.core.database import Role, ServerTarget, admin_url, resolve_ser
 from maintainpro.core.db import create_database, transaction
 from maintainpro.core.logging import configure_logging
 from maintainpro.core.migrate import Migrator
-from maintainpro.demo import plant
 from maintainpro.demo import seed as demo
 from maintainpro.devtools import erd
 from maintainpro.models import Base
@@ -144,7 +143,7 @@ async def _seed(settings: Settings, target: ServerTarget, *, reset: bool) -> Non
                     await demo.reset(session)
             job = progress.add_task(
                 "Seeding demo data",
-                total=len(demo.SITE_TREE) + len(demo.DEMO_USERS) + len(plant.AREAS) + 1,
+                total=demo.step_count(),
             )
             async with transaction(database.sessions) as session:
                 await demo.seed(session, settings.demo, lambda _: progress.advance(job))

@@ -59,6 +59,8 @@ class HttpSettings(BaseModel):
     # Peers (addresses or networks, comma-separated; "*" for any) whose X-Forwarded-For is
     # believed: the client is then the right-most address of the chain that is not one of them.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = ["127.0.0.1"]
+    # Where people reach this installation: links printed or sent out (asset labels) point here.
+    public_url: str = "http://127.0.0.1:8000"
 
     @field_validator("forwarded_allow_ips", mode="before")
     @classmethod

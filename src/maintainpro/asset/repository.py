@@ -21,6 +21,7 @@ from sqlalchemy import (
     column,
     func,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,17 +37,21 @@ from maintainpro.models import Asset, Location
 # What a response needs: every column but the search vector.
 READ_COLUMNS = tuple(getattr(Asset, name) for name in AssetRead.model_fields)
 
-# GET by id, built once: the response's columns of a live asset of the organization, and the
-# same narrowed to the caller's sites for a site-bound scope (RLS applies as well).
-_BY_ID_STATEMENT = select(*READ_COLUMNS).where(
-    Asset.organization_id == bindparam("org"),
-    Asset.id == bindparam("id"),
-    Asset.deleted_at.is_(None),
-)
-_BY_ID = prepared.prepare(_BY_ID_STATEMENT)
-_BY_ID_IN_SITES = prepared.prepare(
-    _BY_ID_STATEMENT.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
-)
+
+def _one_visible(key: ColumnElement[bool]) -> tuple[prepared.Prepared, prepared.Prepared]:
+    """Built once: the response's columns of the live asset of the organization that `key`
+    names, and the same narrowed to the caller's sites for a site-bound scope (RLS applies as
+    well)."""
+    statement = select(*READ_COLUMNS).where(
+        Asset.organization_id == bindparam("org"), key, Asset.deleted_at.is_(None)
+    )
+    in_sites = statement.where(Asset.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))))
+    return prepared.prepare(statement), prepared.prepare(in_sites)
+
+
+# GET by id; and scan to act: the asset of a (live, unique) label code.
+_BY_ID = _one_visible(Asset.id == bindparam("id"))
+_BY_LABEL = _one_visible(Asset.label_code == bindparam("label_code"))
 
 
 # The same for the ORM entity (services that change the asset), built once as well; the
@@ -71,16 +76,34 @@ def sites(auth: Authorized) -> frozenset[UUID] | None:
     return None if auth.scope is Scope.ALL else auth.principal.site_ids
 
 
+async def _visible_row(
+    session: AsyncSession,
+    auth: Authorized,
+    statements: tuple[prepared.Prepared, prepared.Prepared],
+    params: dict[str, object],
+) -> prepared.Record | None:
+    """Runs the plain statement for the whole organization, the in-sites one for a site scope."""
+    scope = sites(auth)
+    plain, in_sites = statements
+    if scope is None:
+        return await prepared.fetchrow(session, plain, params)
+    return await prepared.fetchrow(session, in_sites, {**params, "sites": list(scope)})
+
+
 async def read_by_id(
     session: AsyncSession, auth: Authorized, asset_id: UUID
 ) -> prepared.Record | None:
     """The response columns of one visible asset, or None."""
-    scope = sites(auth)
     params: dict[str, object] = {"org": auth.principal.organization_id, "id": asset_id}
-    if scope is None:
-        return await prepared.fetchrow(session, _BY_ID, params)
-    params["sites"] = list(scope)
-    return await prepared.fetchrow(session, _BY_ID_IN_SITES, params)
+    return await _visible_row(session, auth, _BY_ID, params)
+
+
+async def read_by_label(
+    session: AsyncSession, auth: Authorized, label_code: str
+) -> prepared.Record | None:
+    """The response columns of the visible asset that carries this label code, or None."""
+    params: dict[str, object] = {"org": auth.principal.organization_id, "label_code": label_code}
+    return await _visible_row(session, auth, _BY_LABEL, params)
 
 
 async def entity_by_id(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset | None:
@@ -190,3 +213,27 @@ async def live_children(session: AsyncSession, organization_id: UUID, asset_id: 
         )
     )
     return int(count or 0)
+
+
+# Work that is not done yet (C3): each work order once, however many of the assets it names.
+OPEN_WORK_STATUSES = ("new", "assigned", "in_progress", "on_hold")
+_OPEN_WORK = text("""
+SELECT w.priority, count(*) AS n
+FROM work_orders w
+WHERE w.organization_id = :org AND w.deleted_at IS NULL
+  AND w.status = ANY(CAST(:open AS text[]))
+  AND w.id IN (SELECT wa.work_order_id FROM work_order_assets wa
+               WHERE wa.organization_id = :org AND wa.asset_id = ANY(CAST(:assets AS uuid[])))
+GROUP BY w.priority
+""")
+
+
+async def open_work_by_priority(
+    session: AsyncSession, organization_id: UUID, asset_ids: Sequence[UUID]
+) -> dict[str, int]:
+    """Open work orders on any of the assets, by priority, in one query."""
+    rows = await session.execute(
+        _OPEN_WORK,
+        {"org": organization_id, "open": list(OPEN_WORK_STATUSES), "assets": list(asset_ids)},
+    )
+    return {str(row.priority): int(row.n) for row in rows}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 from typing import Annotated
+from urllib.parse import quote
 from uuid import UUID
 
 import segno
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from maintainpro.asset import history as asset_history
 from maintainpro.asset import listing, repository
@@ -28,7 +29,7 @@ from maintainpro.asset.schemas import (
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
-from maintainpro.core.deps import DbSession
+from maintainpro.core.deps import AppSettings, DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.core.openapi import BINARY, TEXT, media
 from maintainpro.core.pagination import Page, PageQuery
@@ -40,6 +41,11 @@ CanRead = Annotated[Authorized, Depends(permission(Resource.ASSET, Action.READ))
 CanCreate = Annotated[Authorized, Depends(permission(Resource.ASSET, Action.CREATE))]
 CanUpdate = Annotated[Authorized, Depends(permission(Resource.ASSET, Action.UPDATE))]
 CanDelete = Annotated[Authorized, Depends(permission(Resource.ASSET, Action.DELETE))]
+
+
+def scan_url(public_url: str, label_code: str) -> str:
+    """Where a scanned label leads: the installation's scan page of the label code."""
+    return f"{public_url.rstrip('/')}/scan/{quote(label_code, safe='')}"
 
 
 def _read(asset: Asset) -> AssetRead:
@@ -71,6 +77,20 @@ async def nearby_assets(
     auth: CanRead, session: DbSession, query: Annotated[NearbyQuery, Query()]
 ) -> dict[str, list[AssetNearby]]:
     return {"items": await listing.nearby(session, auth, query)}
+
+
+@router.get("/by-label/{label_code:path}")
+async def get_asset_by_label(
+    label_code: Annotated[str, Path(min_length=1, max_length=64)],
+    auth: CanRead,
+    session: DbSession,
+    response: Response,
+) -> AssetRead:
+    """Scan to act: the asset whose printed label carries this code (the caller's sites only;
+    404 otherwise). Before `/{asset_id}`, so a code is never read as an id."""
+    asset = await asset_service.read_by_label(session, auth, label_code)
+    set_etag(response, asset.version)
+    return asset
 
 
 @router.get("/{asset_id}")
@@ -124,12 +144,18 @@ async def get_history(
     responses=media({"image/svg+xml": TEXT, "image/png": BINARY}),
 )
 async def get_label(
-    asset_id: UUID, auth: CanRead, session: DbSession, query: Annotated[LabelQuery, Query()]
+    asset_id: UUID,
+    auth: CanRead,
+    session: DbSession,
+    settings: AppSettings,
+    query: Annotated[LabelQuery, Query()],
 ) -> Response:
-    """A QR code of the asset's label code, for printing."""
+    """A QR code for printing: the installation's scan URL of the asset's label code, so a
+    phone's camera opens the asset."""
     asset = await asset_service.get(session, auth, asset_id)
     image = io.BytesIO()
-    segno.make(asset.label_code, error="m").save(image, kind=query.format, scale=8, border=2)
+    url = scan_url(settings.http.public_url, asset.label_code)
+    segno.make(url, error="m").save(image, kind=query.format, scale=8, border=2)
     media = "image/png" if query.format == "png" else "image/svg+xml"
     return Response(image.getvalue(), media_type=media)
 

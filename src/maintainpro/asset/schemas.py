@@ -158,3 +158,6 @@ class AssetRollup(ReadSchema):
     by_status: dict[str, int]
     by_criticality: dict[str, int]
     down_now: int
+    # Work orders in new, assigned, in_progress or on_hold naming any asset of the subtree.
+    open_work_orders: int
+    open_work_orders_by_priority: dict[str, int]

@@ -44,6 +44,14 @@ async def read(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Asset
     return AssetRead.model_validate(dict(row))
 
 
+async def read_by_label(session: AsyncSession, auth: Authorized, label_code: str) -> AssetRead:
+    """Scan to act: the asset a printed label names, if the caller may see it."""
+    row = await repository.read_by_label(session, auth, label_code)
+    if row is None:
+        raise NotFound("No asset carries this label code.")
+    return AssetRead.model_validate(dict(row))
+
+
 async def _reference(session: AsyncSession, auth: Authorized, field: str, asset_id: UUID) -> Asset:
     try:
         return await get(session, auth, asset_id)
@@ -177,8 +185,8 @@ async def delete(
 
 
 async def rollup(session: AsyncSession, auth: Authorized, asset_id: UUID) -> AssetRollup:
-    """Counts over the asset and everything below it: by status, by criticality, and how many
-    are down right now (an open downtime event); open work joins with C3."""
+    """Counts over the asset and everything below it: by status, by criticality, how many are
+    down right now (an open downtime event) and the open work on them."""
     root = await get(session, auth, asset_id)
     nodes = [node for node, _ in await repository.subtree(session, auth, root)]
     down_now = await session.scalar(
@@ -189,8 +197,13 @@ async def rollup(session: AsyncSession, auth: Authorized, asset_id: UUID) -> Ass
             DowntimeEvent.deleted_at.is_(None),
         )
     )
+    open_work = await repository.open_work_by_priority(
+        session, root.organization_id, [node.id for node in nodes]
+    )
     return AssetRollup(
         asset_id=root.id,
+        open_work_orders=sum(open_work.values()),
+        open_work_orders_by_priority=open_work,
         assets=len(nodes),
         by_status=dict(Counter(node.status for node in nodes)),
         by_criticality=dict(Counter(node.criticality for node in nodes)),

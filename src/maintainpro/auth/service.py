@@ -24,6 +24,7 @@ from maintainpro.core.errors import (
     ValidationFailed,
 )
 from maintainpro.core.timezones import check_timezone
+from maintainpro.failure_code import defaults as failure_code_defaults
 from maintainpro.models import Organization, RefreshToken, User, UserSession
 
 REFRESH_KIND = "refresh"
@@ -146,6 +147,7 @@ async def signup(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict("That email address or organization slug is already registered.") from exc
+    await failure_code_defaults.load(session, org_id, user_id)
     return await start_session(session, settings, user, ip=ip, user_agent=user_agent)
 
 

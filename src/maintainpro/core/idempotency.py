@@ -10,9 +10,9 @@ retry while the first request is still running is a 409. Answers are kept 24 hou
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import orjson
@@ -163,3 +163,27 @@ async def begin(
 def _json(value: object) -> object:
     """jsonb from the driver: text (SQLAlchemy's asyncpg codec) or already decoded."""
     return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def create_once(
+    session: AsyncSession,
+    organization_id: UUID,
+    user_id: UUID,
+    route: str,
+    key: str | None,
+    body: BaseModel,
+    response: Response,
+    create: Callable[[], Awaitable[M]],
+) -> M | Response:
+    """A keyed 201 create: the stored answer when this key already created, else `create()`
+    (which sets its response headers first) stored under the key."""
+    slot = await begin(session, organization_id, user_id, route, key, body)
+    if slot is not None and slot.replay is not None:
+        return slot.replay
+    created = await create()
+    if slot is not None:
+        await slot.store(session, 201, created, response)
+    return created

@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.config import DatabaseSettings
 from maintainpro.core.db import transaction
-from maintainpro.core.errors import ServiceUnavailable
+from maintainpro.core.errors import Conflict, FieldError, ServiceUnavailable
 from maintainpro.core.logging import get_logger
 
 T = TypeVar("T")
@@ -91,3 +91,16 @@ async def unit_of_work(
             log.warning("db.retry", attempt=attempt, sqlstate=sqlstate(exc))
             await asyncio.sleep(backoff_s(settings.retry_base_delay_s, attempt))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+UNIQUE_VIOLATION = "23505"
+
+
+async def flush_unique(session: AsyncSession, duplicate: FieldError) -> None:
+    """Flushes; a unique index violation is the client's 409 naming `duplicate`'s field."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if sqlstate(exc) != UNIQUE_VIOLATION:
+            raise
+        raise Conflict(duplicate.message, [duplicate]) from exc

@@ -17,7 +17,8 @@ from uuid_utils.compat import uuid7
 from maintainpro.auth import passwords
 from maintainpro.config import DemoSettings
 from maintainpro.core import context
-from maintainpro.demo.plant import seed_plant
+from maintainpro.demo import work
+from maintainpro.demo.plant import AREAS, seed_plant
 from maintainpro.models import Location, Organization, User, UserSite
 from maintainpro.organization import service as organization_service
 
@@ -61,8 +62,25 @@ DEMO_USERS = (
 )
 
 
+# The rest of the crew, so work spreads over several people: (e-mail local part, name, role,
+# sites).
+DEMO_CREW = (
+    ("theo.turner", "Theo Turner", "technician", ("NORTH",)),
+    ("jonas.weber", "Jonas Weber", "technician", ("NORTH",)),
+    ("elena.fischer", "Elena Fischer", "technician", ("NORTH",)),
+    ("sven.schulz", "Sven Schulz", "technician", ("SOUTH",)),
+    ("mia.hoffmann", "Mia Hoffmann", "supervisor", ("SOUTH",)),
+)
+
+
 def demo_email(role: str, domain: str) -> str:
     return f"{role.replace('_', '.')}@{domain}"
+
+
+def step_count() -> int:
+    """How many times `seed` reports progress."""
+    people = len(DEMO_USERS) + len(DEMO_CREW)
+    return len(SITE_TREE) + people + len(AREAS) + 1 + len(work.STEPS)
 
 
 async def find_demo(session: AsyncSession) -> Organization | None:
@@ -91,8 +109,10 @@ async def seed(session: AsyncSession, demo: DemoSettings, progress: Progress) ->
         await session.flush()
     with context.scoped(organization_id=organization.id):
         places = await _seed_locations(session, organization.id, progress)
-        await _seed_users(session, organization.id, places, demo, progress)
+        users = await _seed_users(session, organization.id, places, demo, progress)
         await seed_plant(session, organization.id, places, progress)
+        sites = {code: places[code].id for code in ("NORTH", "SOUTH")}
+        await work.seed_work(session, organization.id, users, sites, progress)
     return organization.id
 
 
@@ -133,10 +153,18 @@ async def _seed_users(
     places: dict[str, Location],
     demo: DemoSettings,
     progress: Progress,
-) -> None:
+) -> dict[str, UUID]:
+    """Every demo user (found by e-mail, else created); their ids by e-mail local part."""
     password_hash = passwords.hash_password(demo.password.get_secret_value())
-    for role, name, sites in DEMO_USERS:
-        email = demo_email(role, demo.email_domain)
+    people = [
+        (demo_email(role, demo.email_domain), name, role, sites) for role, name, sites in DEMO_USERS
+    ]
+    people += [
+        (f"{local}@{demo.email_domain}", name, role, sites)
+        for local, name, role, sites in DEMO_CREW
+    ]
+    ids: dict[str, UUID] = {}
+    for email, name, role, sites in people:
         user = await session.scalar(select(User).where(User.email == email))
         if user is None:
             user = User(
@@ -155,4 +183,6 @@ async def _seed_users(
                 for code in sites
             )
             await session.flush()
+        ids[email.split("@")[0]] = user.id
         progress(email)
+    return ids
