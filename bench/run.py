@@ -20,7 +20,9 @@ from maintainpro.core.database import Role, password_for
 from maintainpro.core.db import create_sync_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-API_PORT, FLOOR_PORT = 8701, 8702
+# BENCH_PORT: the API's port (the floor takes the next one), for a second run side by side.
+API_PORT = int(os.environ.get("BENCH_PORT", "8701"))
+FLOOR_PORT = API_PORT + 1
 POOL_PER_WORKER = 16
 
 
