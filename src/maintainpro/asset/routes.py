@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 from uuid import UUID
 
-import segno
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from maintainpro.asset import history as asset_history
@@ -28,9 +26,9 @@ from maintainpro.asset.schemas import (
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import qr
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
-from maintainpro.core.openapi import BINARY, TEXT, media
 from maintainpro.core.pagination import Page, PageQuery
 from maintainpro.models import Asset
 
@@ -118,20 +116,13 @@ async def get_history(
     return await asset_history.history(session, asset, query)
 
 
-@router.get(
-    "/{asset_id}/label",
-    response_class=Response,
-    responses=media({"image/svg+xml": TEXT, "image/png": BINARY}),
-)
+@router.get("/{asset_id}/label", response_class=Response, responses=qr.RESPONSES)
 async def get_label(
     asset_id: UUID, auth: CanRead, session: DbSession, query: Annotated[LabelQuery, Query()]
 ) -> Response:
     """A QR code of the asset's label code, for printing."""
     asset = await asset_service.get(session, auth, asset_id)
-    image = io.BytesIO()
-    segno.make(asset.label_code, error="m").save(image, kind=query.format, scale=8, border=2)
-    media = "image/png" if query.format == "png" else "image/svg+xml"
-    return Response(image.getvalue(), media_type=media)
+    return qr.qr_response(asset.label_code, query.format)
 
 
 @router.patch("/{asset_id}")
