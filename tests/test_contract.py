@@ -18,6 +18,7 @@ from maintainpro.apikey.schemas import ApiKeyRead
 from maintainpro.asset.schemas import AssetRead
 from maintainpro.audit.schemas import ActivityLogRead
 from maintainpro.auth.schemas import SessionRead
+from maintainpro.calendar.schemas import EventRead, FeedRead
 from maintainpro.checklist.schemas import ChecklistRead, ItemRead, SignatureRead, TemplateRead
 from maintainpro.core import context
 from maintainpro.core.errors import PROBLEM_JSON
@@ -30,21 +31,26 @@ from maintainpro.models import (
     ApiKey,
     Asset,
     Base,
+    CalendarEvent,
+    CalendarFeed,
     Checklist,
     ChecklistItem,
     ChecklistSignature,
     Contractor,
     DowntimeEvent,
     Location,
+    MaintenanceRequest,
     Meter,
     MeterReading,
     Organization,
+    RequestLink,
     User,
     UserSession,
     Vendor,
     WorkOrderTemplate,
 )
 from maintainpro.organization.schemas import OrganizationRead
+from maintainpro.request.schemas import RequestLinkRead, RequestRead
 from maintainpro.user.schemas import UserRead
 from maintainpro.vendor.schemas import ContractorRead, VendorRead
 from tests.factories.identity import Tenant
@@ -66,6 +72,10 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     Checklist: frozenset(),
     ChecklistItem: frozenset(),
     ChecklistSignature: frozenset(),
+    MaintenanceRequest: frozenset(),
+    RequestLink: frozenset({"digest"}),
+    CalendarEvent: frozenset(),
+    CalendarFeed: frozenset({"digest"}),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -84,6 +94,10 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     Checklist: ChecklistRead,
     ChecklistItem: ItemRead,
     ChecklistSignature: SignatureRead,
+    MaintenanceRequest: RequestRead,
+    RequestLink: RequestLinkRead,
+    CalendarEvent: EventRead,
+    CalendarFeed: FeedRead,
 }
 
 

@@ -55,6 +55,9 @@ class Endpoint:
             ("/contractors/", "{contractor_id}"),
             ("/work-order-templates/", "{template_id}"),
             ("/work-orders/", "{work_order_id}"),
+            ("/requests/", "{request_id}"),
+            ("/request-links/", "{link_id}"),
+            ("/calendar/feeds/", "{feed_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -310,6 +313,44 @@ ENDPOINTS = [
         {"name": "n"},
     ),
     Endpoint("DELETE", "/api/v1/failure-codes/{missing}", Resource.FAILURE_CODE, Action.DELETE),
+    Endpoint("GET", "/api/v1/requests", Resource.REQUEST, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/requests",
+        Resource.REQUEST,
+        Action.CREATE,
+        {"title": "t", "locationId": UNKNOWN},
+    ),
+    Endpoint("GET", "/api/v1/requests/{missing}", Resource.REQUEST, Action.READ),
+    Endpoint("POST", "/api/v1/requests/{missing}/approve", Resource.REQUEST, Action.UPDATE),
+    Endpoint(
+        "POST",
+        "/api/v1/requests/{missing}/reject",
+        Resource.REQUEST,
+        Action.UPDATE,
+        {"reason": "r"},
+    ),
+    Endpoint("GET", "/api/v1/request-links", Resource.REQUEST_LINK, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/request-links",
+        Resource.REQUEST_LINK,
+        Action.CREATE,
+        {"locationId": UNKNOWN},
+    ),
+    Endpoint("GET", "/api/v1/request-links/{missing}", Resource.REQUEST_LINK, Action.READ),
+    Endpoint("GET", "/api/v1/request-links/{missing}/qr", Resource.REQUEST_LINK, Action.READ),
+    Endpoint("DELETE", "/api/v1/request-links/{missing}", Resource.REQUEST_LINK, Action.DELETE),
+    Endpoint("GET", "/api/v1/calendar.ics", Resource.WORK_ORDER, Action.READ),
+    Endpoint(
+        "GET",
+        "/api/v1/calendar/events?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z",
+        Resource.WORK_ORDER,
+        Action.READ,
+    ),
+    Endpoint("GET", "/api/v1/calendar/feeds", Resource.WORK_ORDER, Action.READ),
+    Endpoint("POST", "/api/v1/calendar/feeds", Resource.WORK_ORDER, Action.READ, {"scope": "user"}),
+    Endpoint("DELETE", "/api/v1/calendar/feeds/{missing}", Resource.WORK_ORDER, Action.READ),
 ]
 
 
@@ -338,6 +379,10 @@ PUBLIC = {
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/confirm"),
+    # Secret-URL access (D4): the token in the path is the credential.
+    ("GET", "/public/r/{token}"),
+    ("POST", "/public/r/{token}"),
+    ("GET", "/public/calendar/{token}.ics"),
 }
 EVERY = ENDPOINTS + SELF_SERVICE
 NARROW = "meter_reading:create"
@@ -439,7 +484,7 @@ def test_every_api_route_is_in_the_permission_table(settings: Settings) -> None:
     routes = {
         (method.upper(), path)
         for path, operations in paths.items()
-        if path.startswith("/api/v1/")
+        if path.startswith(("/api/v1/", "/public/"))
         for method in operations
     }
     assert routes, "the OpenAPI document lists the API"

@@ -9,12 +9,17 @@ from maintainpro.asset.routes import router as asset_router
 from maintainpro.audit.routes import router as audit_router
 from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
+from maintainpro.calendar.routes import public_router as calendar_public_router
+from maintainpro.calendar.routes import router as calendar_router
 from maintainpro.checklist.routes import checklists_router, templates_router
 from maintainpro.downtime.routes import router as downtime_router
 from maintainpro.failure_code.routes import router as failure_code_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
+from maintainpro.request.public import router as request_public_router
+from maintainpro.request.routes import links_router as request_links_router
+from maintainpro.request.routes import router as request_router
 from maintainpro.team.routes import router as team_router
 from maintainpro.user.routes import router as user_router
 from maintainpro.vendor.routes import contractors_router, vendors_router
@@ -41,4 +46,10 @@ DOMAINS: tuple[APIRouter, ...] = (
     templates_router,
     team_router,
     failure_code_router,
+    request_router,
+    request_links_router,
+    calendar_router,
 )
+# Reached without credentials through secret URLs (request links, calendar feeds), mounted at
+# the root: the URL printed on a label or given to a calendar app names no API version.
+PUBLIC: tuple[APIRouter, ...] = (request_public_router, calendar_public_router)

@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health_router)
     for domain in api.DOMAINS:
         app.include_router(domain, prefix=api.PREFIX)
+    for public in api.PUBLIC:
+        app.include_router(public)
     gate_routers(app)
     # Added last = outermost: request id and headers wrap everything, CORS answers preflights;
     # retries run innermost, replaying a body the size limit has already checked.

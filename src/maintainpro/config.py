@@ -54,12 +54,15 @@ class HttpSettings(BaseModel):
     # is about 1.6 MB; 4 MiB leaves room for escaped non-ASCII sources.
     max_body_bytes: int = Field(default=4 * 1_048_576, ge=1024)
     retry_after_s: int = Field(default=2, ge=1)
+    # Reads and submissions per minute and client address on the public request links.
+    public_rate_per_minute: int = Field(default=20, ge=1)
     # Set: `/metrics` requires `Authorization: Bearer <token>` (401 otherwise).
     metrics_token: SecretStr | None = None
     # Peers (addresses or networks, comma-separated; "*" for any) whose X-Forwarded-For is
     # believed: the client is then the right-most address of the chain that is not one of them.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = ["127.0.0.1"]
-    # Where people reach this installation: links printed or sent out (asset labels) point here.
+    # Where people reach this installation: printed and shared links (asset labels, request
+    # links, calendar feeds) point here.
     public_url: str = "http://127.0.0.1:8000"
 
     @field_validator("forwarded_allow_ips", mode="before")

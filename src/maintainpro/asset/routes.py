@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
-import segno
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from maintainpro.asset import history as asset_history
@@ -29,9 +27,9 @@ from maintainpro.asset.schemas import (
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import qr
 from maintainpro.core.deps import AppSettings, DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
-from maintainpro.core.openapi import BINARY, TEXT, media
 from maintainpro.core.pagination import Page, PageQuery
 from maintainpro.models import Asset
 
@@ -138,11 +136,7 @@ async def get_history(
     return await asset_history.history(session, asset, query)
 
 
-@router.get(
-    "/{asset_id}/label",
-    response_class=Response,
-    responses=media({"image/svg+xml": TEXT, "image/png": BINARY}),
-)
+@router.get("/{asset_id}/label", response_class=Response, responses=qr.RESPONSES)
 async def get_label(
     asset_id: UUID,
     auth: CanRead,
@@ -153,11 +147,7 @@ async def get_label(
     """A QR code for printing: the installation's scan URL of the asset's label code, so a
     phone's camera opens the asset."""
     asset = await asset_service.get(session, auth, asset_id)
-    image = io.BytesIO()
-    url = scan_url(settings.http.public_url, asset.label_code)
-    segno.make(url, error="m").save(image, kind=query.format, scale=8, border=2)
-    media = "image/png" if query.format == "png" else "image/svg+xml"
-    return Response(image.getvalue(), media_type=media)
+    return qr.qr_response(scan_url(settings.http.public_url, asset.label_code), query.format)
 
 
 @router.patch("/{asset_id}")

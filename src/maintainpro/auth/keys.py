@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,13 @@ def _file_key(path: Path) -> bytes:
 
 def _derive(settings: AuthSettings, purpose: bytes) -> bytes:
     return _derived(secret_key(settings), purpose)
+
+
+def derived_secret(settings: AuthSettings, purpose: bytes, subject: bytes) -> str:
+    """A secret that can be made again from `subject` (a record id) but by nobody without the
+    installation key: the token of a printable link, of which only the digest is stored."""
+    mac = hmac.digest(_derive(settings, purpose), subject, "sha256")
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
 @lru_cache(maxsize=16)

@@ -33,6 +33,10 @@ class Resource(StrEnum):
     TEAM = "team"
     FAILURE_CODE = "failure_code"
     WORK_ORDER_TEMPLATE = "work_order_template"
+    # Maintenance requests; UPDATE is deciding them (approve, reject).
+    REQUEST = "request"
+    # Public request links (admins only: a link lets anyone file requests).
+    REQUEST_LINK = "request_link"
 
 
 class Action(StrEnum):
@@ -67,6 +71,7 @@ MATRIX: dict[str, Grants] = {
         Resource.TEAM: _all(*_CRUD),
         Resource.FAILURE_CODE: _all(*_CRUD),
         Resource.WORK_ORDER_TEMPLATE: _all(*_CRUD),
+        Resource.REQUEST: _all(Action.READ, Action.CREATE, Action.UPDATE),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -82,6 +87,7 @@ MATRIX: dict[str, Grants] = {
         Resource.FAILURE_CODE: _all(Action.READ),
         # Templates are organization-wide: supervisors plan recurring work for every site.
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ, Action.CREATE, Action.UPDATE),
+        Resource.REQUEST: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -100,6 +106,7 @@ MATRIX: dict[str, Grants] = {
         Resource.TEAM: _all(Action.READ),
         Resource.FAILURE_CODE: _all(Action.READ),
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ),
+        Resource.REQUEST: _all(Action.READ, Action.CREATE, scope=Scope.OWN),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -114,6 +121,7 @@ MATRIX: dict[str, Grants] = {
         Resource.FAILURE_CODE: _all(Action.READ),
         # Planned parts are what the stores prepare.
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ),
+        Resource.REQUEST: _all(Action.READ, Action.CREATE, scope=Scope.OWN),
     },
     "contractor": {
         Resource.ORGANIZATION: _all(Action.READ),
@@ -128,6 +136,7 @@ MATRIX: dict[str, Grants] = {
         Resource.LOCATION: _all(Action.READ),
         Resource.USER: _all(Action.READ, scope=Scope.OWN),
         Resource.WORK_ORDER: _all(Action.READ, scope=Scope.OWN),
+        Resource.REQUEST: _all(Action.READ, Action.CREATE, scope=Scope.OWN),
     },
 }
 

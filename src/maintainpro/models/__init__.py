@@ -3,6 +3,7 @@
 from maintainpro.models.activity_log import ActivityLog
 from maintainpro.models.asset import Asset
 from maintainpro.models.base import Base
+from maintainpro.models.calendar import CalendarEvent, CalendarFeed
 from maintainpro.models.checklist import (
     Checklist,
     ChecklistItem,
@@ -15,6 +16,7 @@ from maintainpro.models.location import Location
 from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
 from maintainpro.models.organization import Organization
 from maintainpro.models.outbox import OutboxEvent
+from maintainpro.models.request import MaintenanceRequest, RequestLink
 from maintainpro.models.session import RefreshToken, UserSession
 from maintainpro.models.throttle import AuthThrottle, RateLimitWindow
 from maintainpro.models.user import GrantableRole, User, UserSite
@@ -37,6 +39,8 @@ __all__ = [
     "Asset",
     "AuthThrottle",
     "Base",
+    "CalendarEvent",
+    "CalendarFeed",
     "Checklist",
     "ChecklistItem",
     "ChecklistSignature",
@@ -46,6 +50,7 @@ __all__ = [
     "GrantableRole",
     "IdempotencyKey",
     "Location",
+    "MaintenanceRequest",
     "Meter",
     "MeterReading",
     "MfaBackupCode",
@@ -55,6 +60,7 @@ __all__ = [
     "PasswordResetToken",
     "RateLimitWindow",
     "RefreshToken",
+    "RequestLink",
     "Team",
     "TeamMember",
     "User",

@@ -1,0 +1,1 @@
+"""Calendar of scheduled work: events, iCalendar feeds (C3)."""

@@ -1,0 +1,1 @@
+"""Maintenance requests and the public request links (C3)."""
