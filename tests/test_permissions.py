@@ -38,6 +38,7 @@ class Endpoint:
             .replace("{requester}", "{user_id}")
             .replace("{checklist}", "{checklist_id}")
             .replace("{item}", "{item_id}")
+            .replace("{entry}", "{entry_id}")
             .replace("{missing}", self._missing_name)
         )
 
@@ -52,6 +53,7 @@ class Endpoint:
             ("/contractors/", "{contractor_id}"),
             ("/work-order-templates/", "{template_id}"),
             ("/work-orders/", "{work_order_id}"),
+            ("/crafts/", "{craft_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -278,6 +280,43 @@ ENDPOINTS = [
         Action.UPDATE,
         {"meaning": "performed"},
     ),
+    Endpoint("GET", "/api/v1/labor/timer", Resource.WORK_ORDER, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/labor/timer/start",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"workOrderId": UNKNOWN},
+    ),
+    Endpoint("POST", "/api/v1/labor/timer/stop", Resource.WORK_ORDER, Action.UPDATE),
+    Endpoint("GET", "/api/v1/work-orders/{missing}/labor", Resource.WORK_ORDER, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/labor",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"hours": "1"},
+    ),
+    Endpoint(
+        "GET", "/api/v1/work-orders/{missing}/labor/{entry}", Resource.WORK_ORDER, Action.READ
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/work-orders/{missing}/labor/{entry}",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"note": "n"},
+    ),
+    Endpoint(
+        "DELETE", "/api/v1/work-orders/{missing}/labor/{entry}", Resource.WORK_ORDER, Action.UPDATE
+    ),
+    Endpoint("GET", "/api/v1/crafts", Resource.CRAFT, Action.READ),
+    Endpoint(
+        "POST", "/api/v1/crafts", Resource.CRAFT, Action.CREATE, {"name": "c", "hourlyRate": "1"}
+    ),
+    Endpoint("GET", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.READ),
+    Endpoint("PATCH", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.UPDATE, {"name": "n"}),
+    Endpoint("DELETE", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.DELETE),
 ]
 
 
@@ -319,6 +358,7 @@ def _fill(endpoint: Endpoint, tenant: Tenant) -> str:
         missing=uuid4(),
         checklist=uuid4(),
         item=uuid4(),
+        entry=uuid4(),
     )
 
 

@@ -10,7 +10,9 @@ from maintainpro.audit.routes import router as audit_router
 from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
 from maintainpro.checklist.routes import checklists_router, templates_router
+from maintainpro.craft.routes import router as craft_router
 from maintainpro.downtime.routes import router as downtime_router
+from maintainpro.labor.routes import router as labor_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
@@ -37,4 +39,6 @@ DOMAINS: tuple[APIRouter, ...] = (
     work_order_router,
     checklists_router,
     templates_router,
+    labor_router,
+    craft_router,
 )

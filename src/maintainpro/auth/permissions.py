@@ -33,6 +33,7 @@ class Resource(StrEnum):
     TEAM = "team"
     FAILURE_CODE = "failure_code"
     WORK_ORDER_TEMPLATE = "work_order_template"
+    CRAFT = "craft"
 
 
 class Action(StrEnum):
@@ -67,6 +68,7 @@ MATRIX: dict[str, Grants] = {
         Resource.TEAM: _all(*_CRUD),
         Resource.FAILURE_CODE: _all(*_CRUD),
         Resource.WORK_ORDER_TEMPLATE: _all(*_CRUD),
+        Resource.CRAFT: _all(*_CRUD),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -82,6 +84,7 @@ MATRIX: dict[str, Grants] = {
         Resource.FAILURE_CODE: _all(Action.READ),
         # Templates are organization-wide: supervisors plan recurring work for every site.
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ, Action.CREATE, Action.UPDATE),
+        Resource.CRAFT: _all(Action.READ),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -100,6 +103,7 @@ MATRIX: dict[str, Grants] = {
         Resource.TEAM: _all(Action.READ),
         Resource.FAILURE_CODE: _all(Action.READ),
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ),
+        Resource.CRAFT: _all(Action.READ),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
