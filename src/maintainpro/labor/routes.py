@@ -55,7 +55,11 @@ async def get_timer(
     return _read(entry, response)
 
 
-@router.post("/labor/timer/start", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/labor/timer/start",
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {"description": "No such work order, or not one the caller may work on."}},
+)
 async def start_timer(
     body: TimerStart, auth: CanUpdate, session: DbSession, response: Response
 ) -> LaborEntryRead:
