@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, Computed, ForeignKeyConstraint, Index, Numeric, String, text
+from sqlalchemy import CheckConstraint, Computed, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from maintainpro.models.base import (
@@ -17,6 +17,7 @@ from maintainpro.models.base import (
     TenantOwned,
     UUIDPrimaryKey,
     Versioned,
+    tenant_fk,
     tenant_table_args,
 )
 
@@ -25,15 +26,6 @@ LABOR_SOURCES = ("manual", "timer")
 LABOR_HOURS = "round(EXTRACT(EPOCH FROM ended_at - started_at) / 3600, 2)"
 LABOR_COST = f"round({LABOR_HOURS} * hourly_rate, 2)"
 RUNNING = "ended_at IS NULL AND deleted_at IS NULL"
-
-
-def _fk(column: str, table: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
-    """A two-column tenant foreign key (D5)."""
-    return ForeignKeyConstraint(
-        ["organization_id", column],
-        [f"{table}.organization_id", f"{table}.id"],
-        ondelete=ondelete,
-    )
 
 
 class Craft(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
@@ -65,9 +57,9 @@ class LaborEntry(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versio
     __tablename__ = "labor_entries"
     __table_args__ = tenant_table_args(
         "labor_entries",
-        _fk("work_order_id", "work_orders", ondelete="CASCADE"),
-        _fk("user_id", "users"),
-        _fk("craft_id", "crafts", ondelete="SET NULL (craft_id)"),
+        tenant_fk("work_order_id", "work_orders", ondelete="CASCADE"),
+        tenant_fk("user_id", "users"),
+        tenant_fk("craft_id", "crafts", ondelete="SET NULL (craft_id)"),
         CheckConstraint(f"source IN {LABOR_SOURCES}", name="source"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ended_after_start"),
         CheckConstraint("hourly_rate >= 0", name="hourly_rate_positive"),

@@ -23,6 +23,7 @@ from maintainpro.models.base import (
     TenantOwned,
     UUIDPrimaryKey,
     Versioned,
+    tenant_fk,
     tenant_table_args,
 )
 
@@ -51,11 +52,7 @@ class User(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
             "uq_users_email_live", "email", unique=True, postgresql_where=text("deleted_at IS NULL")
         ),
         Index("ix_users_organization_id_role", "organization_id", "role"),
-        ForeignKeyConstraint(
-            ["organization_id", "craft_id"],
-            ["crafts.organization_id", "crafts.id"],
-            ondelete="SET NULL (craft_id)",
-        ),
+        tenant_fk("craft_id", "crafts", ondelete="SET NULL (craft_id)"),
         CheckConstraint("hourly_rate >= 0", name="hourly_rate_positive"),
     )
 
