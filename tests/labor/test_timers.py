@@ -40,6 +40,7 @@ async def test_start_read_and_stop(client: httpx.AsyncClient, acme: Tenant) -> N
     assert stopped.json()["id"] == timer["id"]
     assert stopped.json()["endedAt"] is not None
     assert stopped.json()["hours"] == "0.00"
+    assert stopped.json()["updatedBy"] == str(acme.users["technician"].id)
     assert stopped.headers["etag"] == 'W/"2"'
     assert (await client.get(TIMER, headers=headers)).status_code == 204
     again = await client.post(f"{TIMER}/stop", headers=headers)
@@ -93,7 +94,7 @@ async def test_a_refused_switch_keeps_the_running_timer(
     )
     timer = (await _start(client, acme, mine)).json()
     refused = await _start(client, acme, theirs, switch=True)
-    assert refused.status_code == 404, refused.text
+    assert refused.status_code == 422, refused.text
     running = await client.get(TIMER, headers=acme.headers("technician"))
     assert running.json()["id"] == timer["id"]
 
@@ -103,7 +104,12 @@ async def test_technicians_time_only_work_assigned_to_them(
 ) -> None:
     other = await assigned_work(client, acme, "contractor")
     refused = await _start(client, acme, other)
-    assert refused.status_code == 404, refused.text
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0] == {
+        "field": "workOrderId",
+        "message": "No such work order, or not one you may work on.",
+        "code": "unknown",
+    }
     # Supervisors may work anything in their site, requesters nothing.
     as_supervisor = await client.post(
         f"{TIMER}/start", headers=acme.headers("supervisor"), json={"workOrderId": other["id"]}
@@ -164,7 +170,7 @@ async def test_timers_of_another_tenant_are_out_of_reach(
 ) -> None:
     theirs = await assigned_work(client, globex)
     refused = await _start(client, acme, theirs)
-    assert refused.status_code == 404
+    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "workOrderId")
     started = await _start(client, globex, theirs)
     assert started.status_code == 201
     # Their running timer is not ours: nothing runs, nothing to stop.

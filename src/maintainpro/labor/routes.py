@@ -55,11 +55,7 @@ async def get_timer(
     return _read(entry, response)
 
 
-@router.post(
-    "/labor/timer/start",
-    status_code=status.HTTP_201_CREATED,
-    responses={404: {"description": "No such work order, or not one the caller may work on."}},
-)
+@router.post("/labor/timer/start", status_code=status.HTTP_201_CREATED)
 async def start_timer(
     body: TimerStart, auth: CanUpdate, session: DbSession, response: Response
 ) -> LaborEntryRead:

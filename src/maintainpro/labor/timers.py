@@ -12,7 +12,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth.principal import Authorized
-from maintainpro.core.errors import Conflict, FieldError, InvalidState
+from maintainpro.core.errors import (
+    Conflict,
+    FieldError,
+    InvalidState,
+    NotFound,
+    ValidationFailed,
+)
 from maintainpro.labor import rates
 from maintainpro.labor.schemas import TimerStart
 from maintainpro.models import LaborEntry, WorkOrder
@@ -89,7 +95,8 @@ async def _stop(session: AsyncSession, entry: LaborEntry) -> bool:
 
 
 async def start(session: AsyncSession, auth: Authorized, data: TimerStart) -> LaborEntry:
-    """Needs UPDATE on the work order (a technician: work assigned to them), open work only."""
+    """Needs UPDATE on the work order (a technician: work assigned to them), open work only;
+    any other id is a 422 on `workOrderId`."""
     principal = auth.principal
     org = principal.organization_id
     running = await current(session, auth)
@@ -97,7 +104,11 @@ async def start(session: AsyncSession, auth: Authorized, data: TimerStart) -> La
         raise _already_running(running)
     others = () if running is None else (running.work_order_id,)
     await _lock_work_orders(session, org, data.work_order_id, *others)
-    work_order = await work_order_service.read(session, auth, data.work_order_id)
+    try:
+        work_order = await work_order_service.read(session, auth, data.work_order_id)
+    except NotFound as exc:  # a missing id in a body is a field error, as elsewhere
+        message = "No such work order, or not one you may work on."
+        raise ValidationFailed(message, [FieldError("workOrderId", message, "unknown")]) from exc
     if work_order.status not in OPEN:
         raise InvalidState(f"The work order is {work_order.status}: no timer can run on it.")
     if running is not None:
