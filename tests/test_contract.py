@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from ipaddress import ip_address
 from uuid import UUID
 
@@ -23,7 +24,9 @@ from maintainpro.checklist.schemas import ChecklistRead, ItemRead, SignatureRead
 from maintainpro.core import context
 from maintainpro.core.errors import PROBLEM_JSON
 from maintainpro.core.schemas import ReadSchema
+from maintainpro.craft.schemas import CraftRead
 from maintainpro.downtime.schemas import DowntimeRead
+from maintainpro.labor.schemas import LaborEntryRead
 from maintainpro.location.schemas import LocationRead
 from maintainpro.meter.schemas import MeterRead, ReadingRead
 from maintainpro.models import (
@@ -37,7 +40,9 @@ from maintainpro.models import (
     ChecklistItem,
     ChecklistSignature,
     Contractor,
+    Craft,
     DowntimeEvent,
+    LaborEntry,
     Location,
     MaintenanceRequest,
     Meter,
@@ -54,6 +59,7 @@ from maintainpro.request.schemas import RequestLinkRead, RequestRead
 from maintainpro.user.schemas import UserRead
 from maintainpro.vendor.schemas import ContractorRead, VendorRead
 from tests.factories.identity import Tenant
+from tests.factories.work_order import make_work_order
 
 INTERNAL: dict[type[Base], frozenset[str]] = {
     User: frozenset({"password_hash", "mfa_secret_encrypted", "mfa_last_step"}),
@@ -76,6 +82,8 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     RequestLink: frozenset({"digest"}),
     CalendarEvent: frozenset(),
     CalendarFeed: frozenset({"digest"}),
+    Craft: frozenset(),
+    LaborEntry: frozenset(),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -98,6 +106,8 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     RequestLink: RequestLinkRead,
     CalendarEvent: EventRead,
     CalendarFeed: FeedRead,
+    Craft: CraftRead,
+    LaborEntry: LaborEntryRead,
 }
 
 
@@ -110,6 +120,8 @@ def test_read_schemas_cover_every_column_but_the_internal_ones(model: type[Base]
 
 
 def _wire(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
@@ -144,6 +156,10 @@ async def test_every_column_round_trips_in_camel_case(
     response = await client.get(path.format(**keys), headers=acme.headers("admin"))
     body = response.json()
     row = await _row(sessions, acme, model, UUID(body["id"]))
+    _round_trips(model, row, body)
+
+
+def _round_trips(model: type[Base], row: Base, body: dict[str, object]) -> None:
     for column in inspect(model).columns:
         if column.key in INTERNAL[model]:
             assert to_camel(column.key) not in body
@@ -151,12 +167,33 @@ async def test_every_column_round_trips_in_camel_case(
         got = body[to_camel(column.key)]
         expected = _wire(getattr(row, column.key))
         if isinstance(expected, str) and column.key.endswith("_at"):
+            assert isinstance(got, str)
             assert datetime.fromisoformat(got) == datetime.fromisoformat(expected)
         else:
             assert got == expected, column.key
     assert set(body) >= {to_camel(c.key) for c in inspect(model).columns} - {
         to_camel(c) for c in INTERNAL[model]
     }
+
+
+async def test_labor_rows_round_trip(
+    client: httpx.AsyncClient, acme: Tenant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Numbers (rates, hours, costs) travel as decimal strings."""
+    headers = acme.headers("admin")
+    craft = await client.post(
+        "/api/v1/crafts", headers=headers, json={"name": "Fitter", "hourlyRate": "42.50"}
+    )
+    work = await make_work_order(client, acme)
+    entry = await client.post(
+        f"/api/v1/work-orders/{work['id']}/labor",
+        headers=headers,
+        json={"hours": "1.25", "craftId": craft.json()["id"], "note": "n"},
+    )
+    for model, response in ((Craft, craft), (LaborEntry, entry)):
+        assert response.status_code == 201, response.text
+        body = response.json()
+        _round_trips(model, await _row(sessions, acme, model, UUID(body["id"])), body)
 
 
 async def test_session_rows_round_trip(client: httpx.AsyncClient, acme: Tenant) -> None:
@@ -168,6 +205,7 @@ async def test_session_rows_round_trip(client: httpx.AsyncClient, acme: Tenant) 
 NUL, SURROGATE = "\u0000", "\ud800"
 TEXT_POSTS = [
     ("/api/v1/vendors", {"name": "Acme Supply"}, "name"),
+    ("/api/v1/crafts", {"name": "Electrician", "hourlyRate": "50"}, "name"),
     ("/api/v1/assets", {"code": "P-100", "name": "Pump"}, "name"),
     ("/api/v1/locations", {"code": "WEST", "name": "West", "kind": "site"}, "name"),
     (

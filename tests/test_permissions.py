@@ -38,6 +38,7 @@ class Endpoint:
             .replace("{requester}", "{user_id}")
             .replace("{checklist}", "{checklist_id}")
             .replace("{item}", "{item_id}")
+            .replace("{entry}", "{entry_id}")
             .replace("{missing}", self._missing_name)
         )
 
@@ -58,6 +59,7 @@ class Endpoint:
             ("/requests/", "{request_id}"),
             ("/request-links/", "{link_id}"),
             ("/calendar/feeds/", "{feed_id}"),
+            ("/crafts/", "{craft_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -351,6 +353,43 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/calendar/feeds", Resource.WORK_ORDER, Action.READ),
     Endpoint("POST", "/api/v1/calendar/feeds", Resource.WORK_ORDER, Action.READ, {"scope": "user"}),
     Endpoint("DELETE", "/api/v1/calendar/feeds/{missing}", Resource.WORK_ORDER, Action.READ),
+    Endpoint("GET", "/api/v1/labor/timer", Resource.WORK_ORDER, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/labor/timer/start",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"workOrderId": UNKNOWN},
+    ),
+    Endpoint("POST", "/api/v1/labor/timer/stop", Resource.WORK_ORDER, Action.UPDATE),
+    Endpoint("GET", "/api/v1/work-orders/{missing}/labor", Resource.WORK_ORDER, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/labor",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"hours": "1"},
+    ),
+    Endpoint(
+        "GET", "/api/v1/work-orders/{missing}/labor/{entry}", Resource.WORK_ORDER, Action.READ
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/work-orders/{missing}/labor/{entry}",
+        Resource.WORK_ORDER,
+        Action.UPDATE,
+        {"note": "n"},
+    ),
+    Endpoint(
+        "DELETE", "/api/v1/work-orders/{missing}/labor/{entry}", Resource.WORK_ORDER, Action.UPDATE
+    ),
+    Endpoint("GET", "/api/v1/crafts", Resource.CRAFT, Action.READ),
+    Endpoint(
+        "POST", "/api/v1/crafts", Resource.CRAFT, Action.CREATE, {"name": "c", "hourlyRate": "1"}
+    ),
+    Endpoint("GET", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.READ),
+    Endpoint("PATCH", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.UPDATE, {"name": "n"}),
+    Endpoint("DELETE", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.DELETE),
 ]
 
 
@@ -396,6 +435,7 @@ def _fill(endpoint: Endpoint, tenant: Tenant) -> str:
         missing=uuid4(),
         checklist=uuid4(),
         item=uuid4(),
+        entry=uuid4(),
     )
 
 

@@ -2,7 +2,7 @@
 work orders' schedule by a trigger, and secret calendar feed URLs
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from maintainpro.core.migration_ops import bump_version, enable_rls, grant, run_sql, tenant_table
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

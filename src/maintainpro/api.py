@@ -12,8 +12,10 @@ from maintainpro.auth.routes import router as auth_router
 from maintainpro.calendar.routes import public_router as calendar_public_router
 from maintainpro.calendar.routes import router as calendar_router
 from maintainpro.checklist.routes import checklists_router, templates_router
+from maintainpro.craft.routes import router as craft_router
 from maintainpro.downtime.routes import router as downtime_router
 from maintainpro.failure_code.routes import router as failure_code_router
+from maintainpro.labor.routes import router as labor_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
@@ -49,6 +51,8 @@ DOMAINS: tuple[APIRouter, ...] = (
     request_router,
     request_links_router,
     calendar_router,
+    labor_router,
+    craft_router,
 )
 # Reached without credentials through secret URLs (request links, calendar feeds), mounted at
 # the root: the URL printed on a label or given to a calendar app names no API version.

@@ -37,6 +37,7 @@ class Resource(StrEnum):
     REQUEST = "request"
     # Public request links (admins only: a link lets anyone file requests).
     REQUEST_LINK = "request_link"
+    CRAFT = "craft"
 
 
 class Action(StrEnum):
@@ -72,6 +73,7 @@ MATRIX: dict[str, Grants] = {
         Resource.FAILURE_CODE: _all(*_CRUD),
         Resource.WORK_ORDER_TEMPLATE: _all(*_CRUD),
         Resource.REQUEST: _all(Action.READ, Action.CREATE, Action.UPDATE),
+        Resource.CRAFT: _all(*_CRUD),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -88,6 +90,7 @@ MATRIX: dict[str, Grants] = {
         # Templates are organization-wide: supervisors plan recurring work for every site.
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ, Action.CREATE, Action.UPDATE),
         Resource.REQUEST: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
+        Resource.CRAFT: _all(Action.READ),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -107,6 +110,7 @@ MATRIX: dict[str, Grants] = {
         Resource.FAILURE_CODE: _all(Action.READ),
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ),
         Resource.REQUEST: _all(Action.READ, Action.CREATE, scope=Scope.OWN),
+        Resource.CRAFT: _all(Action.READ),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),

@@ -79,6 +79,16 @@ PROBLEM: JsonObject = {
             "description": "A refused work order transition: the statuses the caller can move"
             " the work order to from its current one.",
         },
+        "runningTimer": {
+            "type": "object",
+            "description": "A refused timer start: the caller's timer already running"
+            " (`id`, `workOrderId`, `startedAt`).",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "workOrderId": {"type": "string", "format": "uuid"},
+                "startedAt": {"type": "string", "format": "date-time"},
+            },
+        },
     },
 }
 FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")

@@ -12,6 +12,7 @@ from maintainpro.models.checklist import (
 )
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
 from maintainpro.models.idempotency import IdempotencyKey
+from maintainpro.models.labor import Craft, LaborEntry
 from maintainpro.models.location import Location
 from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
 from maintainpro.models.organization import Organization
@@ -45,10 +46,12 @@ __all__ = [
     "ChecklistItem",
     "ChecklistSignature",
     "Contractor",
+    "Craft",
     "DowntimeEvent",
     "FailureCode",
     "GrantableRole",
     "IdempotencyKey",
+    "LaborEntry",
     "Location",
     "MaintenanceRequest",
     "Meter",

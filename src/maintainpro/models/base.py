@@ -74,6 +74,15 @@ class TenantOwned:
         return tenant_table_args(cls.__tablename__)  # type: ignore[attr-defined]  # declared on every model
 
 
+def tenant_fk(column: str, table: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """A two-column tenant foreign key `(organization_id, column) -> table` (D5)."""
+    return ForeignKeyConstraint(
+        ["organization_id", column],
+        [f"{table}.organization_id", f"{table}.id"],
+        ondelete=ondelete,
+    )
+
+
 def tenant_table_args(tablename: str, *extra: object) -> tuple[object, ...]:
     return (
         ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import (
@@ -9,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKeyConstraint,
     Index,
+    Numeric,
     String,
     text,
 )
@@ -21,6 +23,7 @@ from maintainpro.models.base import (
     TenantOwned,
     UUIDPrimaryKey,
     Versioned,
+    tenant_fk,
     tenant_table_args,
 )
 
@@ -49,6 +52,8 @@ class User(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
             "uq_users_email_live", "email", unique=True, postgresql_where=text("deleted_at IS NULL")
         ),
         Index("ix_users_organization_id_role", "organization_id", "role"),
+        tenant_fk("craft_id", "crafts", ondelete="SET NULL (craft_id)"),
+        CheckConstraint("hourly_rate >= 0", name="hourly_rate_positive"),
     )
 
     email: Mapped[str] = mapped_column(String(320))
@@ -63,6 +68,9 @@ class User(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned):
     mfa_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     # The last TOTP time step accepted: a code is good once (auth/mfa.py).
     mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # What an hour of this person's labor costs; without one, their craft's rate applies.
+    hourly_rate: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    craft_id: Mapped[UUID | None]
 
 
 class UserSite(UUIDPrimaryKey, TenantOwned, Base):

@@ -33,6 +33,7 @@ from maintainpro.models.base import (
     TenantOwned,
     UUIDPrimaryKey,
     Versioned,
+    tenant_fk,
     tenant_table_args,
 )
 
@@ -73,13 +74,7 @@ NO_DUE_DATE = "9999-12-31 00:00:00+00"
 DUE_SORT = f"coalesce(due_at, '{NO_DUE_DATE}'::timestamptz)"
 
 
-def _fk(column: str, table: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
-    """A two-column tenant foreign key (D5)."""
-    return ForeignKeyConstraint(
-        ["organization_id", column],
-        [f"{table}.organization_id", f"{table}.id"],
-        ondelete=ondelete,
-    )
+_fk = tenant_fk
 
 
 def _nullable_fk(column: str, table: str) -> ForeignKeyConstraint:

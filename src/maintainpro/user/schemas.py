@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -8,6 +9,7 @@ from pydantic import EmailStr, Field, StringConstraints
 
 from maintainpro.core.pagination import PageQuery
 from maintainpro.core.schemas import ReadSchema, WriteSchema
+from maintainpro.craft.schemas import Rate
 
 RoleName = Literal[
     "admin", "manager", "supervisor", "technician", "inventory_clerk", "contractor", "requester"
@@ -30,6 +32,9 @@ class UserUpdate(WriteSchema):
     site_ids: list[UUID] | None = Field(default=None, max_length=100)
     is_active: bool | None = None
     locale: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    # What their labor costs an hour (null: their craft's rate applies), and their craft.
+    hourly_rate: Rate | None = None
+    craft_id: UUID | None = None
 
 
 class UserFilter(PageQuery):
@@ -49,6 +54,8 @@ class UserRead(ReadSchema):
     mfa_enabled: bool
     last_login_at: datetime | None
     password_changed_at: datetime | None
+    hourly_rate: Decimal | None
+    craft_id: UUID | None
     created_at: datetime
     updated_at: datetime
     created_by: UUID | None

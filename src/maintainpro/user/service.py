@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import Select, delete, exists, select
@@ -25,6 +26,7 @@ from maintainpro.core.errors import (
 )
 from maintainpro.core.etag import check_version
 from maintainpro.core.pagination import Page, rows_by_id
+from maintainpro.craft import service as craft_service
 from maintainpro.models import GrantableRole, Location, User, UserSite
 from maintainpro.user.schemas import UserCreate, UserFilter, UserRead, UserUpdate
 
@@ -203,10 +205,23 @@ async def update_user(
             setattr(user, name, changes[name])
     if "site_ids" in changes:
         await _set_sites(session, user, changes["site_ids"] or [])
+    await _set_pay(session, user, changes)
     if changes.get("is_active") is False:
         await _revoke_all(session, user)
     await session.flush()
     return user
+
+
+async def _set_pay(session: AsyncSession, user: User, changes: dict[str, object]) -> None:
+    """The rate and craft that price this person's labor from now on (null clears either)."""
+    if "hourly_rate" in changes:
+        rate = changes["hourly_rate"]
+        user.hourly_rate = rate if isinstance(rate, Decimal) else None
+    if "craft_id" in changes:
+        craft_id = changes["craft_id"]
+        if isinstance(craft_id, UUID):
+            await craft_service.check_live(session, user.organization_id, craft_id)
+        user.craft_id = craft_id if isinstance(craft_id, UUID) else None
 
 
 async def deactivate_user(session: AsyncSession, auth: Authorized, user_id: UUID) -> None:
