@@ -16,6 +16,7 @@ from bench.load import Load
 from bench.report import markdown
 from bench.run import Bench
 from bench.scenarios import BY_KEY
+from bench.work_orders import WORK_ORDERS
 from maintainpro.config import Settings
 
 OUT = Path(__file__).parent / "out"
@@ -24,6 +25,9 @@ OUT = Path(__file__).parent / "out"
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--assets", type=int, default=50_000, help="assets per tenant")
+    parser.add_argument(
+        "--work-orders", type=int, default=WORK_ORDERS, help="work orders per tenant"
+    )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
     parser.add_argument("-t", "--threads", type=int, default=2, help="wrk and pgbench threads")
     parser.add_argument("-c", "--connections", type=int, default=32)
@@ -44,12 +48,19 @@ def main() -> None:
     settings = Settings()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.data_only:
-        data.generate(settings, args.assets, args.out / "data.json", reset=args.reset)
+        data.generate(
+            settings,
+            args.assets,
+            args.out / "data.json",
+            reset=args.reset,
+            work_order_rows=args.work_orders,
+        )
         return
     duration, warmup = (5, 1) if args.quick else (args.duration, args.warmup)
     duration = min(max(duration, 1), 300)  # every load loop stays bounded
     load = Load(args.threads, args.connections, duration, min(warmup, 30))
     bench = Bench(settings, load, args.workers, args.assets, args.out)
+    bench.work_orders = args.work_orders
     run = bench.run(args.only, args.reset)
     table = markdown(run)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -10,6 +10,7 @@ migrations, as in the tests.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import create_engine
 from sqlalchemy.pool import NullPool
 
+from bench import work_orders
 from maintainpro.auth import passwords
 from maintainpro.config import Settings
 from maintainpro.core.bootstrap import bootstrap
@@ -25,8 +27,9 @@ from maintainpro.core.database import Role, ServerTarget, admin_url, resolve_ser
 from maintainpro.core.db import create_sync_engine
 from maintainpro.core.migrate import Migrator
 
-DATABASE = "maintainpro_bench"
-DATA_VERSION = 2  # bump when the generator changes: older data is rebuilt
+# BENCH_DATABASE: another database of the same server (two runs side by side never share one).
+DATABASE = os.environ.get("BENCH_DATABASE", "maintainpro_bench")
+DATA_VERSION = 3  # bump when the generator changes: older data is rebuilt
 PASSWORD = "bench-password-1"
 TENANTS = ("bench-a", "bench-b")
 RARE_TERM = "acme42"  # one manufacturer in a thousand: 1 in 1,000 assets
@@ -126,6 +129,7 @@ class Dataset:
     version: int = DATA_VERSION
     tenants: list[Tenant] = field(default_factory=list)
     history_start: str = ""
+    work_orders_per_tenant: int = 0
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2))
@@ -162,7 +166,9 @@ def _schema(settings: Settings, *, reset: bool) -> ServerTarget:
     return target
 
 
-def _tenant(conn: Connection, slug: str, rows: int, password_hash: str) -> Tenant:
+def _tenant(
+    conn: Connection, slug: str, rows: int, password_hash: str, work_order_rows: int
+) -> Tenant:
     org = str(conn.scalar(_ORG, {"name": f"Bench {slug}", "slug": slug}))
     conn.execute(_LOCATIONS, {"org": org})
     conn.execute(_ASSETS, {"org": org, "rows": rows})
@@ -175,6 +181,7 @@ def _tenant(conn: Connection, slug: str, rows: int, password_hash: str) -> Tenan
     admin = str(conn.scalar(_ADMIN, {"org": org, "email": email, "hash": password_hash}))
     users = {"org": org, "slug": slug, "hash": password_hash, "users": LOGIN_USERS}
     conn.execute(_LOGIN_USERS, users)
+    work_orders.build(conn, org, admin, work_order_rows)
     return Tenant(slug, org, admin, email, meters[0], meters[1])
 
 
@@ -199,29 +206,41 @@ def existing(conn: Connection) -> bool:
     return bool(found)
 
 
-def generate(settings: Settings, rows: int, out: Path, *, reset: bool) -> Dataset:
+def generate(
+    settings: Settings,
+    rows: int,
+    out: Path,
+    *,
+    reset: bool,
+    work_order_rows: int = work_orders.WORK_ORDERS,
+) -> Dataset:
     """Builds the data unless it is already there (same size); `reset` rebuilds from scratch."""
     target = _schema(settings, reset=reset)
     engine = create_sync_engine(target, settings.database, Role.MAINT)
     if out.exists() and not reset:
         previous = Dataset.load(out)
         with engine.connect() as conn:
-            same = previous.assets_per_tenant == rows and previous.version == DATA_VERSION
+            same = (
+                previous.assets_per_tenant == rows
+                and previous.work_orders_per_tenant == work_order_rows
+                and previous.version == DATA_VERSION
+            )
             if same and existing(conn):
                 engine.dispose()
-                print(f"data present: 2 tenants x {rows} assets")
+                print(f"data present: 2 tenants x {rows} assets, {work_order_rows} work orders")
                 return previous
     if not reset:
         engine.dispose()
-        return generate(settings, rows, out, reset=True)
+        return generate(settings, rows, out, reset=True, work_order_rows=work_order_rows)
     start = (datetime.now(UTC) - HISTORY_START).replace(microsecond=0)
     dataset = Dataset(rows, PASSWORD, history_start=start.isoformat())
+    dataset.work_orders_per_tenant = work_order_rows
     password_hash = passwords.hash_password(PASSWORD)
     with engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.request_id', 'bench-data', true)"))
         for slug in TENANTS:
-            print(f"tenant {slug}: {rows} assets")
-            dataset.tenants.append(_tenant(conn, slug, rows, password_hash))
+            print(f"tenant {slug}: {rows} assets, {work_order_rows} work orders")
+            dataset.tenants.append(_tenant(conn, slug, rows, password_hash, work_order_rows))
         _partitions(conn, start)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
-from bench import data, procs
+from bench import data, procs, work_orders
 from bench.fixtures import Fixtures
 from bench.load import Load, Outcome, pgbench, require, wrk
 from bench.scenarios import SCENARIOS, Scenario, Side
@@ -174,6 +174,7 @@ class Bench:
     def __init__(self, settings: Settings, load: Load, workers: int, assets: int, out: Path):
         self.settings, self.load, self.workers, self.out = settings, load, workers, out
         self.assets = assets
+        self.work_orders = work_orders.WORK_ORDERS  # per tenant
         self.pg: Callable[[], dict[int, float]] = lambda: procs.backends(data.DATABASE)
 
     def _side(self, scenario: Scenario, fx: Fixtures, server: procs.Server, side: Side) -> Measure:
@@ -221,7 +222,13 @@ class Bench:
         require("wrk", "wrk")
         require("pgbench", "postgresql-client-15")
         self.out.mkdir(parents=True, exist_ok=True)
-        dataset = data.generate(self.settings, self.assets, self.out / "data.json", reset=reset)
+        dataset = data.generate(
+            self.settings,
+            self.assets,
+            self.out / "data.json",
+            reset=reset,
+            work_order_rows=self.work_orders,
+        )
         engine = create_sync_engine(
             data.server_target(self.settings), self.settings.database, Role.MAINT
         )

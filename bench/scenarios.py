@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import sql
+from bench import sql, work_orders
 from bench.data import COMMON_TERM, LOGIN_USERS, RARE_TERM
 from bench.fixtures import Fixtures
 from maintainpro.core.pagination import decode_cursor
@@ -119,12 +119,22 @@ def _pg(name: str, statement: str, values: list[str]) -> Callable[[Fixtures, Pat
     return scripts
 
 
-def _pg_by_id(fx: Fixtures, directory: Path) -> list[Path]:
-    ids = fx.ids_path.read_text().split()[:64]  # pgbench takes up to 128 scripts
-    return [
-        _script(directory, f"by_id_{n}", _bind(sql.ASSET_BY_ID, [":org", f"'{i}'"]))
-        for n, i in enumerate(ids)
-    ]
+def _pg_ids(
+    name: str, statement: str, ids_of: Callable[[Fixtures], Path]
+) -> Callable[[Fixtures, Path], list[Path]]:
+    """One script per id of the first 64 sampled (pgbench takes up to 128 scripts)."""
+
+    def scripts(fx: Fixtures, directory: Path) -> list[Path]:
+        ids = ids_of(fx).read_text().split()[:64]
+        return [
+            _script(directory, f"{name}_{n}", _bind(statement, [":org", f"'{i}'"]))
+            for n, i in enumerate(ids)
+        ]
+
+    return scripts
+
+
+_pg_by_id = _pg_ids("by_id", sql.ASSET_BY_ID, lambda fx: fx.ids_path)
 
 
 def _pg_cursor(fx: Fixtures, directory: Path) -> list[Path]:
@@ -230,6 +240,41 @@ SCENARIOS = [
     ),
     Scenario(
         "health", "GET /health/live", "get.lua", _get("/health/live"), ">= 0.8", floor="health"
+    ),
+    # Work orders (issue 9): bench/work_orders.py holds their data, SQL, floor routes and inputs.
+    Scenario(
+        "wo_by_id",
+        "GET /work-orders/{id}",
+        "by_id.lua",
+        work_orders.by_id_env,
+        ">= 0.6, p99 <= 2x",
+        floor="wo_by_id",
+        pgbench=_pg_ids("wo_by_id", work_orders.BY_ID, work_orders.ids),
+    ),
+    Scenario(
+        "wo_first_page",
+        f"GET /work-orders?limit={PAGE}",
+        "get.lua",
+        _get(f"/api/v1/work-orders?limit={PAGE}"),
+        ">= 0.6",
+        floor="wo_first_page",
+        pgbench=_pg("wo_first_page", work_orders.FIRST_PAGE, [str(PAGE + 1)]),
+    ),
+    Scenario(
+        "wo_create",
+        "POST /work-orders",
+        "wo_create.lua",
+        work_orders.create_env,
+        ">= 0.4",
+        floor="wo_create",
+    ),
+    Scenario(
+        "wo_transition",
+        "POST /work-orders/{id}/transitions (in_progress <-> on_hold, If-Match)",
+        "wo_transition.lua",
+        work_orders.transition_env,
+        ">= 0.4",
+        floor="wo_transition",
     ),
 ]
 BY_KEY = {s.key: s for s in SCENARIOS}

@@ -1,38 +1,23 @@
 -- PATCH /api/v1/assets/<id> with If-Match. BENCH_ROWS lists "id version" lines; each thread
--- owns every BENCH_THREADS-th row and keeps them in a queue: a row leaves it while its PATCH is
--- in flight and comes back with the version of the ETag the response carried.
+-- owns its rows (owned.lua): a row leaves the queue while its PATCH is in flight and comes back
+-- with the version of the ETag the response carried.
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local common = require("common")
+local owned = require("owned")
 
-local threads = tonumber(common.env("BENCH_THREADS"))
-local ready, head, tail, version = {}, 1, 0, {}
+local rows = nil
 local n = 0
 
 function init(args)
-  local rows = common.lines(common.env("BENCH_ROWS"))
-  for i = 1, #rows do
-    if (i - 1) % threads == tid then
-      local id, v = rows[i]:match("^(%S+)%s+(%d+)$")
-      tail = tail + 1
-      ready[tail] = id
-      version[id] = v
-    end
-  end
+  rows = owned.new(function(rest) return rest:match("^(%d+)") end)
 end
 
 function request()
-  local id
-  if head <= tail then
-    id = ready[head]
-    ready[head] = nil
-    head = head + 1
-  else
-    id = next(version)  -- every row in flight: reuse one (a stale version shows as an error)
-  end
+  local id = owned.take(rows)
   n = n + 1
   local headers = { ["Content-Type"] = "application/json",
                     ["Authorization"] = common.headers["Authorization"],
-                    ["If-Match"] = 'W/"' .. version[id] .. '"' }
+                    ["If-Match"] = 'W/"' .. rows.state[id] .. '"' }
   local body = string.format('{"name":"Asset bench %d-%d"}', tid, n)
   return wrk.format("PATCH", "/api/v1/assets/" .. id, headers, body)
 end
@@ -40,11 +25,7 @@ end
 function response(status, headers, body)
   local id = body:match('"id":"([0-9a-f-]+)"')
   local tag = headers["etag"] or headers["ETag"]
-  if id ~= nil and tag ~= nil and version[id] ~= nil then
-    version[id] = tag:match('(%d+)')
-    tail = tail + 1
-    ready[tail] = id
-  end
+  if tag ~= nil then owned.give(rows, id, tag:match('(%d+)')) end
 end
 
 setup = common.setup
