@@ -1,4 +1,5 @@
-"""Worker housekeeping for sign-in: throttling state and expired credentials."""
+"""Worker housekeeping: sign-in throttling state, expired credentials and the stored answers
+of `Idempotency-Key` creates past their retention."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import delete, or_, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth import throttle
-from maintainpro.core import context
+from maintainpro.core import context, idempotency
 from maintainpro.core.db import Database, transaction
 from maintainpro.core.logging import get_logger
 from maintainpro.models import PasswordResetToken, UserSession
@@ -43,14 +44,19 @@ async def prune(database: Database) -> int:
     cutoff = datetime.now(UTC) - RETENTION
     async with transaction(database.sessions) as session:
         await throttle.prune(session, older_than=RETENTION)
-        # The one cross-tenant read of this job, through a definer function (D4).
+        # Cross-tenant by a definer function that answers with a count only (D4).
+        answers = await session.scalar(
+            text("SELECT app.prune_idempotency_keys(:cutoff)"),
+            {"cutoff": datetime.now(UTC) - idempotency.RETENTION},
+        )
+        # The organizations with credentials to clean, through a definer function (D4).
         organizations = list(
             await session.scalars(
                 text("SELECT app.organizations_with_expired_credentials(:cutoff)"),
                 {"cutoff": cutoff},
             )
         )
-    removed = 0
+    removed = int(answers or 0)
     for organization_id in organizations:
         with context.scoped(organization_id=organization_id):
             async with transaction(database.sessions) as session:

@@ -1,5 +1,5 @@
 """The work order status machine, declared once: every allowed move, what it requires and who
-may make it. `service.transition` is the one place that enforces it (single and bulk)."""
+may make it. `transitions.py` is the one place that enforces it (single and bulk)."""
 
 from __future__ import annotations
 
