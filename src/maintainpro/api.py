@@ -6,10 +6,12 @@ from fastapi import APIRouter
 
 from maintainpro.apikey.routes import router as apikey_router
 from maintainpro.asset.routes import router as asset_router
+from maintainpro.attachment.routes import router as attachment_router
 from maintainpro.audit.routes import router as audit_router
 from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
 from maintainpro.checklist.routes import checklists_router, templates_router
+from maintainpro.comment.routes import router as comment_router
 from maintainpro.downtime.routes import router as downtime_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
@@ -37,4 +39,6 @@ DOMAINS: tuple[APIRouter, ...] = (
     work_order_router,
     checklists_router,
     templates_router,
+    comment_router,
+    attachment_router,
 )

@@ -2,6 +2,7 @@
 
 from maintainpro.models.activity_log import ActivityLog
 from maintainpro.models.asset import Asset
+from maintainpro.models.attachment import Attachment
 from maintainpro.models.base import Base
 from maintainpro.models.checklist import (
     Checklist,
@@ -9,9 +10,11 @@ from maintainpro.models.checklist import (
     ChecklistSignature,
     WorkOrderTemplate,
 )
+from maintainpro.models.comment import Comment, CommentMention
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
 from maintainpro.models.idempotency import IdempotencyKey
 from maintainpro.models.location import Location
+from maintainpro.models.maintenance_log import MaintenanceLog
 from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
 from maintainpro.models.organization import Organization
 from maintainpro.models.outbox import OutboxEvent
@@ -35,17 +38,21 @@ __all__ = [
     "ActivityLog",
     "ApiKey",
     "Asset",
+    "Attachment",
     "AuthThrottle",
     "Base",
     "Checklist",
     "ChecklistItem",
     "ChecklistSignature",
+    "Comment",
+    "CommentMention",
     "Contractor",
     "DowntimeEvent",
     "FailureCode",
     "GrantableRole",
     "IdempotencyKey",
     "Location",
+    "MaintenanceLog",
     "Meter",
     "MeterReading",
     "MfaBackupCode",
