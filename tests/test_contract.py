@@ -16,26 +16,32 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.apikey.schemas import ApiKeyRead
 from maintainpro.asset.schemas import AssetRead
+from maintainpro.attachment.schemas import AttachmentRead
 from maintainpro.audit.schemas import ActivityLogRead
 from maintainpro.auth.schemas import SessionRead
 from maintainpro.checklist.schemas import ChecklistRead, ItemRead, SignatureRead, TemplateRead
+from maintainpro.comment.schemas import CommentRead
 from maintainpro.core import context
 from maintainpro.core.errors import PROBLEM_JSON
 from maintainpro.core.schemas import ReadSchema
 from maintainpro.downtime.schemas import DowntimeRead
 from maintainpro.location.schemas import LocationRead
+from maintainpro.maintenance.schemas import MaintenanceLogRead
 from maintainpro.meter.schemas import MeterRead, ReadingRead
 from maintainpro.models import (
     ActivityLog,
     ApiKey,
     Asset,
+    Attachment,
     Base,
     Checklist,
     ChecklistItem,
     ChecklistSignature,
+    Comment,
     Contractor,
     DowntimeEvent,
     Location,
+    MaintenanceLog,
     Meter,
     MeterReading,
     Organization,
@@ -66,6 +72,10 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     Checklist: frozenset(),
     ChecklistItem: frozenset(),
     ChecklistSignature: frozenset(),
+    Comment: frozenset({"search_vector"}),
+    # Where the bytes live is the server's business; `hasThumbnail` says whether there is one.
+    Attachment: frozenset({"storage_key", "thumbnail_key"}),
+    MaintenanceLog: frozenset(),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -84,6 +94,9 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     Checklist: ChecklistRead,
     ChecklistItem: ItemRead,
     ChecklistSignature: SignatureRead,
+    Comment: CommentRead,
+    Attachment: AttachmentRead,
+    MaintenanceLog: MaintenanceLogRead,
 }
 
 

@@ -5,10 +5,10 @@ the caller may read them (its work order read scope); the logs belong to the ass
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.audit.schemas import ActivityLogRead
@@ -54,19 +54,27 @@ CHANGES = Keyset(ActivityLog.occurred_at, ActivityLog.id, aware_datetime, descen
 DOWNTIME = Keyset(DowntimeEvent.started_at, DowntimeEvent.id, aware_datetime, descending=True)
 WORK = Keyset(WorkOrder.reported_at, WorkOrder.id, aware_datetime, descending=True)
 LOGS = Keyset(MaintenanceLog.completed_at, MaintenanceLog.id, aware_datetime, descending=True)
+M = TypeVar("M")
+
+
+def _window(
+    keyset: Keyset[datetime], statement: Select[M], before: Before, limit: int
+) -> Select[M]:
+    """The `limit` newest rows of `statement` older than `before`."""
+    if before is not None:
+        statement = keyset.after(statement, before)
+    return keyset.ordered(statement, limit)
 
 
 async def _changes(
-    session: AsyncSession, asset: Asset, before: tuple[datetime, UUID] | None, limit: int
+    session: AsyncSession, asset: Asset, before: Before, limit: int
 ) -> list[HistoryEntry]:
     query = select(ActivityLog).where(
         ActivityLog.organization_id == asset.organization_id,
         ActivityLog.entity_type == "assets",
         ActivityLog.entity_id == asset.id,
     )
-    if before is not None:
-        query = CHANGES.after(query, before)
-    rows = await session.scalars(CHANGES.ordered(query, limit))
+    rows = await session.scalars(_window(CHANGES, query, before, limit))
     return [
         HistoryEntry(
             kind="change", at=r.occurred_at, id=r.id, change=ActivityLogRead.model_validate(r)
@@ -76,16 +84,14 @@ async def _changes(
 
 
 async def _downtime(
-    session: AsyncSession, asset: Asset, before: tuple[datetime, UUID] | None, limit: int
+    session: AsyncSession, asset: Asset, before: Before, limit: int
 ) -> list[HistoryEntry]:
     query = select(DowntimeEvent).where(
         DowntimeEvent.organization_id == asset.organization_id,
         DowntimeEvent.asset_id == asset.id,
         DowntimeEvent.deleted_at.is_(None),
     )
-    if before is not None:
-        query = DOWNTIME.after(query, before)
-    rows = await session.scalars(DOWNTIME.ordered(query, limit))
+    rows = await session.scalars(_window(DOWNTIME, query, before, limit))
     return [
         HistoryEntry(
             kind="downtime", at=r.started_at, id=r.id, downtime=DowntimeRead.model_validate(r)
@@ -106,9 +112,7 @@ async def _work_orders(
         WorkOrderAsset.asset_id == asset.id,
     )
     statement = statement.where(WorkOrder.id.in_(on_asset))
-    if before is not None:
-        statement = WORK.after(statement, before)
-    rows = (await session.execute(WORK.ordered(statement, limit), params)).all()
+    rows = (await session.execute(_window(WORK, statement, before, limit), params)).all()
     return [
         HistoryEntry(
             kind="work_order",
@@ -127,9 +131,7 @@ async def _logs(
         MaintenanceLog.organization_id == asset.organization_id,
         MaintenanceLog.asset_id == asset.id,
     )
-    if before is not None:
-        query = LOGS.after(query, before)
-    rows = await session.scalars(LOGS.ordered(query, limit))
+    rows = await session.scalars(_window(LOGS, query, before, limit))
     return [
         HistoryEntry(
             kind="maintenance",

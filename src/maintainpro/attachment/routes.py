@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 
 from maintainpro.attachment import service
+from maintainpro.attachment.images import THUMBNAIL_TYPE
 from maintainpro.attachment.schemas import (
     AttachmentFilter,
     AttachmentRead,
@@ -22,7 +23,7 @@ from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
 from maintainpro.core import idempotency
 from maintainpro.core.deps import AppSettings, DbSession
-from maintainpro.core.errors import FieldError, NotFound, ValidationFailed
+from maintainpro.core.errors import NotFound
 from maintainpro.core.idempotency import IdempotencyKeyHeader
 from maintainpro.core.openapi import BINARY
 from maintainpro.core.pagination import Page
@@ -75,12 +76,7 @@ async def upload_attachment(
         declared_type=file.content_type,
         data=await _read_file(file, limits.max_bytes),
     )
-    try:
-        await service.check_parent(session, auth.principal, parent_type, parent_id, creating=True)
-    except NotFound as exc:
-        raise ValidationFailed(
-            exc.detail, [FieldError("parentId", exc.detail, "not_found")]
-        ) from exc
+    await service.check_named_parent(session, auth.principal, parent_type, parent_id, creating=True)
     prepared = await asyncio.to_thread(service.examine, upload, limits)
     principal = auth.principal
     fingerprint = UploadFingerprint.model_validate(
@@ -116,13 +112,18 @@ async def upload_attachment(
 async def list_attachments(
     auth: CanRead, session: DbSession, query: Annotated[AttachmentFilter, Query()]
 ) -> Page[AttachmentRead]:
-    """The files of one parent, oldest first."""
+    """The files of one parent, oldest first; a parent the caller cannot see is a 422 on
+    `parentId`, as if it did not exist."""
     return await service.list_attachments(session, auth, query)
 
 
 @router.get("/{attachment_id}")
 async def get_attachment(attachment_id: UUID, auth: CanRead, session: DbSession) -> AttachmentRead:
     return AttachmentRead.model_validate(await service.get(session, auth, attachment_id))
+
+
+async def _served(storage: Storage, key: str, media_type: str, headers: dict[str, str]) -> Response:
+    return Response(await storage.get(key), media_type=media_type, headers=headers)
 
 
 def _disposition(file_name: str) -> str:
@@ -134,16 +135,16 @@ def _disposition(file_name: str) -> str:
 @router.get(
     "/{attachment_id}/content",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": BINARY}}},
+    # Served as the type sniffed at upload: one of `attachments.allowed_types`.
+    responses={200: {"content": {"*/*": BINARY}}},
 )
 async def download_attachment(
     attachment_id: UUID, auth: CanRead, session: DbSession, storage: FileStorage
 ) -> Response:
     """The bytes, as the type sniffed at upload."""
     attachment = await service.get(session, auth, attachment_id)
-    data = await storage.get(attachment.storage_key)
     headers = {**SAFE_HEADERS, "Content-Disposition": _disposition(attachment.file_name)}
-    return Response(data, media_type=attachment.content_type, headers=headers)
+    return await _served(storage, attachment.storage_key, attachment.content_type, headers)
 
 
 @router.get(
@@ -158,8 +159,7 @@ async def get_thumbnail(
     attachment = await service.get(session, auth, attachment_id)
     if attachment.thumbnail_key is None:
         raise NotFound("This attachment has no thumbnail.")
-    data = await storage.get(attachment.thumbnail_key)
-    return Response(data, media_type="image/webp", headers=SAFE_HEADERS)
+    return await _served(storage, attachment.thumbnail_key, THUMBNAIL_TYPE, SAFE_HEADERS)
 
 
 @router.delete("/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -81,6 +81,24 @@ async def check_parent(
         await assets.get(session, _as(principal, Resource.ASSET, action), parent_id)
 
 
+async def check_named_parent(
+    session: AsyncSession,
+    principal: Principal,
+    parent_type: str,
+    parent_id: UUID,
+    *,
+    creating: bool = False,
+) -> None:
+    """`check_parent` for a parent named in a request's fields (an upload, a list filter):
+    missing or invisible is a 422 on `parentId`, as for any reference a request names."""
+    try:
+        await check_parent(session, principal, parent_type, parent_id, creating=creating)
+    except NotFound as exc:
+        raise ValidationFailed(
+            exc.detail, [FieldError("parentId", exc.detail, "not_found")]
+        ) from exc
+
+
 @dataclass(frozen=True, slots=True)
 class Upload:
     parent_type: str
@@ -200,7 +218,7 @@ async def list_attachments(
     session: AsyncSession, auth: Authorized, query: AttachmentFilter
 ) -> Page[AttachmentRead]:
     """The live files of one parent, oldest first."""
-    await check_parent(session, auth.principal, query.parent_type, query.parent_id)
+    await check_named_parent(session, auth.principal, query.parent_type, query.parent_id)
     statement = select(Attachment).where(
         Attachment.organization_id == auth.principal.organization_id,
         Attachment.parent_type == query.parent_type,
