@@ -3,7 +3,7 @@ orders, comments, requests, checklist items and assets) and maintenance logs (th
 history entry of completed work)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -23,7 +23,7 @@ from maintainpro.core.migration_ops import (
 )
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

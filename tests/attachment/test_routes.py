@@ -266,7 +266,37 @@ async def test_files_on_assets_need_the_asset(client: httpx.AsyncClient, acme: T
     assert refused.status_code == 422
 
 
-@pytest.mark.parametrize("parent_type", ["request", "checklist_item"])
+async def test_photos_on_checklist_items_follow_the_work_order(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    technician = str(acme.users["technician"].id)
+    requester = str(acme.users["requester"].id)
+    made = []
+    for assignees in ([technician], []):
+        work = await make_work_order(client, acme, assigneeIds=assignees, requesterId=requester)
+        checklist = await client.post(
+            f"{WORK_ORDERS}/{work['id']}/checklists",
+            headers=acme.headers("admin"),
+            json={"name": "Checks", "items": [{"label": "Photo of the seal", "kind": "photo"}]},
+        )
+        assert checklist.status_code == 201, checklist.text
+        made.append(checklist.json()["items"][0]["id"])
+    mine = await upload(client, acme, "checklist_item", made[0], role="technician")
+    assert mine.status_code == 201, mine.text
+    listed = await listed_of(client, acme, "checklist_item", made[0], "technician")
+    assert [a["id"] for a in listed.json()["items"]] == [mine.json()["id"]]
+    hidden = (await upload(client, acme, "checklist_item", made[1])).json()
+    refused = await client.get(f"{URL}/{hidden['id']}/content", headers=acme.headers("technician"))
+    assert refused.status_code == 404
+    # Recording a result changes the work order: its requester reads it, and cannot.
+    seen = await client.get(f"{URL}/{hidden['id']}/content", headers=acme.headers("requester"))
+    assert seen.status_code == 200
+    refused_upload = await upload(client, acme, "checklist_item", made[1], role="requester")
+    assert refused_upload.status_code == 422
+    assert (await upload(client, acme, "checklist_item", uuid4())).status_code == 422
+
+
+@pytest.mark.parametrize("parent_type", ["request"])
 async def test_parents_not_built_yet_are_refused(
     client: httpx.AsyncClient, acme: Tenant, parent_type: str
 ) -> None:

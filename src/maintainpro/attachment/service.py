@@ -1,4 +1,4 @@
-"""Attachments: files on work orders, comments and assets (requests and checklist items once
+"""Attachments: files on work orders, comments, checklist items and assets (requests once
 those exist). The parent's visibility decides who may upload, list and download: a caller
 that cannot see the parent gets 404 for its files.
 
@@ -36,11 +36,11 @@ from maintainpro.core.errors import (
     ValidationFailed,
 )
 from maintainpro.core.pagination import Page, rows_by_id
-from maintainpro.models import Attachment, Comment
+from maintainpro.models import Attachment, Checklist, ChecklistItem, Comment
 from maintainpro.work_order import service as work_orders
 
 # Parent types the schema accepts whose records are not built yet.
-NOT_SUPPORTED_YET = frozenset({"request", "checklist_item"})
+NOT_SUPPORTED_YET = frozenset({"request"})
 
 
 def _as(principal: Principal, resource: Resource, action: Action) -> Authorized:
@@ -76,6 +76,24 @@ async def check_parent(
         if work_order_id is None:
             raise NotFound("No such comment.")
         await comments.work_order(session, Authorized(principal, Scope.ALL), work_order_id)
+    elif parent_type == "checklist_item":
+        # A photo is a checklist result: recording one changes the work order.
+        action = Action.UPDATE if creating else Action.READ
+        work_order_id = await session.scalar(
+            select(Checklist.work_order_id)
+            .join(
+                ChecklistItem,
+                (ChecklistItem.organization_id == Checklist.organization_id)
+                & (ChecklistItem.checklist_id == Checklist.id),
+            )
+            .where(
+                ChecklistItem.organization_id == principal.organization_id,
+                ChecklistItem.id == parent_id,
+            )
+        )
+        if work_order_id is None:
+            raise NotFound("No such checklist item.")
+        await work_orders.read(session, _as(principal, Resource.WORK_ORDER, action), work_order_id)
     else:
         action = Action.UPDATE if creating else Action.READ
         await assets.get(session, _as(principal, Resource.ASSET, action), parent_id)

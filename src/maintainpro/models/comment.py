@@ -25,6 +25,7 @@ from maintainpro.models.base import (
     Versioned,
     tenant_table_args,
 )
+from maintainpro.models.work_order import _fk, _nullable_fk
 
 # Stemmed words weigh most; the unstemmed tokens (part numbers, tags, names) match exactly.
 COMMENT_SEARCH = (
@@ -41,21 +42,13 @@ class Comment(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versioned
     __tablename__ = "comments"
     __table_args__ = tenant_table_args(
         "comments",
-        ForeignKeyConstraint(
-            ["organization_id", "work_order_id"],
-            ["work_orders.organization_id", "work_orders.id"],
-            ondelete="CASCADE",
-        ),
+        _fk("work_order_id", "work_orders", ondelete="CASCADE"),
         ForeignKeyConstraint(
             ["organization_id", "work_order_id", "parent_id"],
             ["comments.organization_id", "comments.work_order_id", "comments.id"],
             ondelete="CASCADE",
         ),
-        ForeignKeyConstraint(
-            ["organization_id", "author_id"],
-            ["users.organization_id", "users.id"],
-            ondelete="SET NULL (author_id)",
-        ),
+        _nullable_fk("author_id", "users"),
         # The target of replies' foreign key, and the list of a work order's comments, newest
         # first (keyset on id).
         UniqueConstraint("organization_id", "work_order_id", "id"),
@@ -88,16 +81,8 @@ class CommentMention(UUIDPrimaryKey, TenantOwned, Base):
     __tablename__ = "comment_mentions"
     __table_args__ = tenant_table_args(
         "comment_mentions",
-        ForeignKeyConstraint(
-            ["organization_id", "comment_id"],
-            ["comments.organization_id", "comments.id"],
-            ondelete="CASCADE",
-        ),
-        ForeignKeyConstraint(
-            ["organization_id", "user_id"],
-            ["users.organization_id", "users.id"],
-            ondelete="CASCADE",
-        ),
+        _fk("comment_id", "comments", ondelete="CASCADE"),
+        _fk("user_id", "users", ondelete="CASCADE"),
         UniqueConstraint("comment_id", "user_id"),
         # "where was I mentioned", newest first.
         Index(

@@ -6,18 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import ForeignKeyConstraint, Index, Numeric, String, func
+from sqlalchemy import Index, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from maintainpro.models.base import Base, TenantOwned, UUIDPrimaryKey, tenant_table_args
-
-
-def _fk(column: str, table: str, ondelete: str) -> ForeignKeyConstraint:
-    return ForeignKeyConstraint(
-        ["organization_id", column],
-        [f"{table}.organization_id", f"{table}.id"],
-        ondelete=ondelete,
-    )
+from maintainpro.models.work_order import _fk, _nullable_fk
 
 
 class MaintenanceLog(UUIDPrimaryKey, TenantOwned, Base):
@@ -27,12 +20,12 @@ class MaintenanceLog(UUIDPrimaryKey, TenantOwned, Base):
     __tablename__ = "maintenance_logs"
     __table_args__ = tenant_table_args(
         "maintenance_logs",
-        _fk("work_order_id", "work_orders", "CASCADE"),
-        _fk("asset_id", "assets", "CASCADE"),
-        _fk("completed_by", "users", "SET NULL (completed_by)"),
-        _fk("problem_code_id", "failure_codes", "SET NULL (problem_code_id)"),
-        _fk("cause_code_id", "failure_codes", "SET NULL (cause_code_id)"),
-        _fk("remedy_code_id", "failure_codes", "SET NULL (remedy_code_id)"),
+        _fk("work_order_id", "work_orders", ondelete="CASCADE"),
+        _fk("asset_id", "assets", ondelete="CASCADE"),
+        _nullable_fk("completed_by", "users"),
+        _nullable_fk("problem_code_id", "failure_codes"),
+        _nullable_fk("cause_code_id", "failure_codes"),
+        _nullable_fk("remedy_code_id", "failure_codes"),
         # The asset history, newest first.
         Index(
             "ix_maintenance_logs_organization_id_asset_id",
