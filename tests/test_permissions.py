@@ -321,7 +321,7 @@ ENDPOINTS = [
     ),
     Endpoint(
         "GET",
-        f"/api/v1/attachments?parentType=work_order&parentId={UNKNOWN}",
+        "/api/v1/attachments?parentType=work_order&parentId=00000000-0000-7000-8000-000000000000",
         Resource.ATTACHMENT,
         Action.READ,
     ),
