@@ -17,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from maintainpro.apikey.schemas import ApiKeyRead
 from maintainpro.asset.schemas import AssetRead
+from maintainpro.attachment.schemas import AttachmentRead
 from maintainpro.audit.schemas import ActivityLogRead
 from maintainpro.auth.schemas import SessionRead
 from maintainpro.calendar.schemas import EventRead, FeedRead
 from maintainpro.checklist.schemas import ChecklistRead, ItemRead, SignatureRead, TemplateRead
+from maintainpro.comment.schemas import CommentRead
 from maintainpro.core import context
 from maintainpro.core.errors import PROBLEM_JSON
 from maintainpro.core.schemas import ReadSchema
@@ -28,22 +30,26 @@ from maintainpro.craft.schemas import CraftRead
 from maintainpro.downtime.schemas import DowntimeRead
 from maintainpro.labor.schemas import LaborEntryRead
 from maintainpro.location.schemas import LocationRead
+from maintainpro.maintenance.schemas import MaintenanceLogRead
 from maintainpro.meter.schemas import MeterRead, ReadingRead
 from maintainpro.models import (
     ActivityLog,
     ApiKey,
     Asset,
+    Attachment,
     Base,
     CalendarEvent,
     CalendarFeed,
     Checklist,
     ChecklistItem,
     ChecklistSignature,
+    Comment,
     Contractor,
     Craft,
     DowntimeEvent,
     LaborEntry,
     Location,
+    MaintenanceLog,
     MaintenanceRequest,
     Meter,
     MeterReading,
@@ -84,6 +90,10 @@ INTERNAL: dict[type[Base], frozenset[str]] = {
     CalendarFeed: frozenset({"digest"}),
     Craft: frozenset(),
     LaborEntry: frozenset(),
+    Comment: frozenset({"search_vector"}),
+    # Where the bytes live is the server's business; `hasThumbnail` says whether there is one.
+    Attachment: frozenset({"storage_key", "thumbnail_key"}),
+    MaintenanceLog: frozenset(),
 }
 READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     User: UserRead,
@@ -108,6 +118,9 @@ READ_SCHEMAS: dict[type[Base], type[ReadSchema]] = {
     CalendarFeed: FeedRead,
     Craft: CraftRead,
     LaborEntry: LaborEntryRead,
+    Comment: CommentRead,
+    Attachment: AttachmentRead,
+    MaintenanceLog: MaintenanceLogRead,
 }
 
 

@@ -25,6 +25,14 @@ class Endpoint:
     resource: Resource | None  # None: account self-service, for interactive sessions only
     action: Action | None
     body: dict[str, object] | None = None
+    # A multipart form instead of a JSON body: its fields, and a small text file as `file`.
+    form: dict[str, str] | None = None
+
+    def payload(self) -> dict[str, object]:
+        """The request's body, as `httpx` takes it."""
+        if self.form is None:
+            return {"json": self.body}
+        return {"data": self.form, "files": {"file": ("note.txt", b"a note", "text/plain")}}
 
     @property
     def scope(self) -> str | None:
@@ -39,6 +47,7 @@ class Endpoint:
             .replace("{checklist}", "{checklist_id}")
             .replace("{item}", "{item_id}")
             .replace("{entry}", "{entry_id}")
+            .replace("{comment}", "{comment_id}")
             .replace("{missing}", self._missing_name)
         )
 
@@ -60,6 +69,7 @@ class Endpoint:
             ("/request-links/", "{link_id}"),
             ("/calendar/feeds/", "{feed_id}"),
             ("/crafts/", "{craft_id}"),
+            ("/attachments/", "{attachment_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -390,6 +400,47 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.READ),
     Endpoint("PATCH", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.UPDATE, {"name": "n"}),
     Endpoint("DELETE", "/api/v1/crafts/{missing}", Resource.CRAFT, Action.DELETE),
+    Endpoint("GET", "/api/v1/work-orders/{missing}/comments", Resource.COMMENT, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/comments",
+        Resource.COMMENT,
+        Action.CREATE,
+        {"body": "b"},
+    ),
+    Endpoint(
+        "GET", "/api/v1/work-orders/{missing}/comments/{comment}", Resource.COMMENT, Action.READ
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/work-orders/{missing}/comments/{comment}",
+        Resource.COMMENT,
+        Action.UPDATE,
+        {"body": "b"},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/work-orders/{missing}/comments/{comment}",
+        Resource.COMMENT,
+        Action.DELETE,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/attachments",
+        Resource.ATTACHMENT,
+        Action.CREATE,
+        form={"parentType": "work_order", "parentId": UNKNOWN},
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/attachments?parentType=work_order&parentId=00000000-0000-7000-8000-000000000000",
+        Resource.ATTACHMENT,
+        Action.READ,
+    ),
+    Endpoint("GET", "/api/v1/attachments/{missing}", Resource.ATTACHMENT, Action.READ),
+    Endpoint("GET", "/api/v1/attachments/{missing}/content", Resource.ATTACHMENT, Action.READ),
+    Endpoint("GET", "/api/v1/attachments/{missing}/thumbnail", Resource.ATTACHMENT, Action.READ),
+    Endpoint("DELETE", "/api/v1/attachments/{missing}", Resource.ATTACHMENT, Action.DELETE),
 ]
 
 
@@ -436,6 +487,7 @@ def _fill(endpoint: Endpoint, tenant: Tenant) -> str:
         checklist=uuid4(),
         item=uuid4(),
         entry=uuid4(),
+        comment=uuid4(),
     )
 
 
@@ -445,7 +497,7 @@ async def test_each_role_gets_exactly_what_the_matrix_grants(
     client: httpx.AsyncClient, acme: Tenant, role: str, endpoint: Endpoint
 ) -> None:
     response = await client.request(
-        endpoint.method, _fill(endpoint, acme), headers=acme.headers(role), json=endpoint.body
+        endpoint.method, _fill(endpoint, acme), headers=acme.headers(role), **endpoint.payload()
     )
     assert endpoint.resource is not None
     assert endpoint.action is not None
@@ -464,7 +516,7 @@ async def test_every_role_manages_its_own_account_through_a_session(
     client: httpx.AsyncClient, acme: Tenant, role: str, endpoint: Endpoint
 ) -> None:
     response = await client.request(
-        endpoint.method, _fill(endpoint, acme), headers=acme.headers(role), json=endpoint.body
+        endpoint.method, _fill(endpoint, acme), headers=acme.headers(role), **endpoint.payload()
     )
     assert response.status_code in {200, 204, 404, 409, 422}, response.text
 
@@ -485,7 +537,7 @@ async def test_a_narrow_api_key_reaches_its_scope_and_nothing_else(
     """The owner is an admin (every grant), so only the key's scope can refuse."""
     headers = await _key(sessions, acme, frozenset({NARROW}))
     response = await client.request(
-        endpoint.method, _fill(endpoint, acme), headers=headers, json=endpoint.body
+        endpoint.method, _fill(endpoint, acme), headers=headers, **endpoint.payload()
     )
     if endpoint.scope == NARROW:
         assert response.status_code in {200, 201, 404, 422}, response.text
@@ -504,7 +556,7 @@ async def test_no_api_key_reaches_the_account_whatever_its_scopes(
 ) -> None:
     headers = await _key(sessions, acme, API_KEY_SCOPES)
     response = await client.request(
-        endpoint.method, _fill(endpoint, acme), headers=headers, json=endpoint.body
+        endpoint.method, _fill(endpoint, acme), headers=headers, **endpoint.payload()
     )
     assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
 
@@ -513,7 +565,7 @@ async def test_no_api_key_reaches_the_account_whatever_its_scopes(
 async def test_without_credentials_every_endpoint_is_401(
     client: httpx.AsyncClient, acme: Tenant, endpoint: Endpoint
 ) -> None:
-    response = await client.request(endpoint.method, _fill(endpoint, acme), json=endpoint.body)
+    response = await client.request(endpoint.method, _fill(endpoint, acme), **endpoint.payload())
     assert response.status_code == 401
 
 

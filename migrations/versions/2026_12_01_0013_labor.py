@@ -3,7 +3,7 @@ and running timers, one running timer per person) rolled up into their work orde
 hours and labor cost by a trigger
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from maintainpro.core.migration_ops import bump_version, run_sql, tenant_table
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,12 +6,14 @@ from fastapi import APIRouter
 
 from maintainpro.apikey.routes import router as apikey_router
 from maintainpro.asset.routes import router as asset_router
+from maintainpro.attachment.routes import router as attachment_router
 from maintainpro.audit.routes import router as audit_router
 from maintainpro.auth.reset_routes import router as reset_router
 from maintainpro.auth.routes import router as auth_router
 from maintainpro.calendar.routes import public_router as calendar_public_router
 from maintainpro.calendar.routes import router as calendar_router
 from maintainpro.checklist.routes import checklists_router, templates_router
+from maintainpro.comment.routes import router as comment_router
 from maintainpro.craft.routes import router as craft_router
 from maintainpro.downtime.routes import router as downtime_router
 from maintainpro.failure_code.routes import router as failure_code_router
@@ -53,6 +55,8 @@ DOMAINS: tuple[APIRouter, ...] = (
     calendar_router,
     labor_router,
     craft_router,
+    comment_router,
+    attachment_router,
 )
 # Reached without credentials through secret URLs (request links, calendar feeds), mounted at
 # the root: the URL printed on a label or given to a calendar app names no API version.

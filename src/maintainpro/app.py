@@ -64,6 +64,9 @@ def _gate(included: _IncludedRouter) -> None:
     included.matches = matches  # type: ignore[method-assign]
 
 
+MULTIPART_FRAMING = 64 * 1024
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log)
@@ -113,7 +116,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         attempts=settings.database.retry_attempts,
         base_delay_s=settings.database.retry_base_delay_s,
     )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.http.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.http.max_body_bytes,
+        # An upload carries one file of up to `attachments.max_bytes` and its multipart framing.
+        larger={f"{api.PREFIX}/attachments": settings.attachments.max_bytes + MULTIPART_FRAMING},
+    )
     if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,

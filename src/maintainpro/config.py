@@ -139,6 +139,29 @@ class MailSettings(BaseModel):
     public_url: str = "http://127.0.0.1:8000"
 
 
+class AttachmentSettings(BaseModel):
+    # Files live under the data directory (`.data/`, beside the embedded database and the mail
+    # drop) unless an operator points this elsewhere; the storage backend is local disk.
+    directory: Path = Path(".data/attachments")
+    # The largest file accepted; the upload route's body limit is this plus the multipart
+    # framing (`http.max_body_bytes` applies to every other route).
+    max_bytes: int = Field(default=25 * 1_048_576, ge=1024)
+    # Content types (as sniffed from the bytes) an upload may have.
+    allowed_types: frozenset[str] = frozenset(
+        {
+            "image/png",
+            "image/jpeg",
+            "image/webp",
+            "image/gif",
+            "application/pdf",
+            "text/plain",
+            "text/csv",
+        }
+    )
+    # The longer side of an image's thumbnail, in pixels.
+    thumbnail_px: int = Field(default=320, ge=16, le=2048)
+
+
 class DemoSettings(BaseModel):
     # Password of every demo user (`maintainpro seed`); demo data is public by nature.
     password: SecretStr = SecretStr("maintainpro-demo")
@@ -161,6 +184,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     auth: AuthSettings = AuthSettings()
     mail: MailSettings = MailSettings()
+    attachments: AttachmentSettings = AttachmentSettings()
     demo: DemoSettings = DemoSettings()
     # Installation flags: experimental code paths, switched on by name for the whole
     # installation by its operator only: MAINTAINPRO_FEATURES='["x"]'. An organization's own

@@ -34,6 +34,7 @@ SAMPLES: dict[str, str] = {
     "ensure_partition_for": "app.ensure_partition_for('meter_readings', now())",
     "ensure_quarterly_partitions": "app.ensure_quarterly_partitions('work_orders', 1, 0)",
     "search_work_orders": "app.search_work_orders('kestrel', NULL, NULL, NULL)",
+    "search_comments": "app.search_comments('kestrel', NULL, NULL, NULL)",
     "prune_idempotency_keys": "app.prune_idempotency_keys(now() - interval '1 day')",
 }
 
@@ -75,8 +76,8 @@ async def _post(
 
 
 async def _world(client: httpx.AsyncClient, conn: AsyncConnection, tenant: Tenant) -> World:
-    """One asset, vendor, contractor and work order that every sample call matches, and a
-    pending event."""
+    """One asset, vendor, contractor, work order and comment that every sample call matches,
+    and a pending event."""
     here = {"latitude": POINT["lat"], "longitude": POINT["lng"]}
     rows = {
         await _post(
@@ -84,8 +85,12 @@ async def _world(client: httpx.AsyncClient, conn: AsyncConnection, tenant: Tenan
         ),
         await _post(client, tenant, "/api/v1/vendors", {"name": "Kestrel supply", **here}),
         await _post(client, tenant, "/api/v1/contractors", {"name": "Kestrel crew", **here}),
-        await _post(client, tenant, "/api/v1/work-orders", {"title": "Kestrel pump leaks"}),
     }
+    work_order = await _post(client, tenant, "/api/v1/work-orders", {"title": "Kestrel pump leaks"})
+    comment = await _post(
+        client, tenant, f"/api/v1/work-orders/{work_order}/comments", {"body": "Kestrel seal worn"}
+    )
+    rows |= {work_order, comment}
     await _set_tenant(conn, tenant.organization_id)
     await conn.execute(
         text(

@@ -131,9 +131,9 @@ async def get_rollup(asset_id: UUID, auth: CanRead, session: DbSession) -> Asset
 async def get_history(
     asset_id: UUID, auth: CanRead, session: DbSession, query: Annotated[PageQuery, Query()]
 ) -> Page[HistoryEntry]:
-    """Changes and downtime of the asset, newest first."""
+    """Changes, downtime, work orders and maintenance logs of the asset, newest first."""
     asset = await asset_service.get(session, auth, asset_id)
-    return await asset_history.history(session, asset, query)
+    return await asset_history.history(session, auth, asset, query)
 
 
 @router.get("/{asset_id}/label", response_class=Response, responses=qr.RESPONSES)

@@ -3,6 +3,13 @@
 Scopes: ALL (the whole organization), SITE (the user's sites), OWN (the user's own records:
 for work, what they requested), ASSIGNED (work assigned to the user or to one of their teams).
 A missing entry means no access. Routes declare what they need with `require(...)`.
+
+Comments and attachments live on a parent (a work order; for files also an asset), and the
+parent's visibility always applies first: a caller reads or writes them only on parents it can
+read. For COMMENT, the READ/CREATE scope is that visibility (the role's work order read scope);
+UPDATE and DELETE say whose comments: OWN = the caller's own (its author), another scope = any
+comment within it (supervisors and above moderate). For ATTACHMENT, ALL means "on every parent
+the caller can read" and DELETE OWN means files the caller uploaded.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ class Resource(StrEnum):
     # Public request links (admins only: a link lets anyone file requests).
     REQUEST_LINK = "request_link"
     CRAFT = "craft"
+    COMMENT = "comment"
+    ATTACHMENT = "attachment"
 
 
 class Action(StrEnum):
@@ -56,8 +65,21 @@ def _all(*actions: Action, scope: Scope = Scope.ALL) -> dict[Action, Scope]:
     return dict.fromkeys(actions, scope)
 
 
+def _comments(read: Scope, delete: Scope = Scope.OWN) -> dict[Action, Scope]:
+    """Whoever reads a work order may comment on it; only the author edits a comment."""
+    return {Action.READ: read, Action.CREATE: read, Action.UPDATE: Scope.OWN, Action.DELETE: delete}
+
+
+def _files(delete: Scope = Scope.OWN) -> dict[Action, Scope]:
+    return {Action.READ: Scope.ALL, Action.CREATE: Scope.ALL, Action.DELETE: delete}
+
+
 MATRIX: dict[str, Grants] = {
-    "admin": {resource: _all(*_CRUD) for resource in Resource},
+    "admin": {
+        **{resource: _all(*_CRUD) for resource in Resource},
+        Resource.COMMENT: _comments(Scope.ALL, Scope.ALL),
+        Resource.ATTACHMENT: _files(Scope.ALL),
+    },
     "manager": {
         Resource.ASSET: _all(*_CRUD),
         Resource.METER_READING: _all(Action.READ, Action.CREATE),
@@ -74,6 +96,8 @@ MATRIX: dict[str, Grants] = {
         Resource.WORK_ORDER_TEMPLATE: _all(*_CRUD),
         Resource.REQUEST: _all(Action.READ, Action.CREATE, Action.UPDATE),
         Resource.CRAFT: _all(*_CRUD),
+        Resource.COMMENT: _comments(Scope.ALL, Scope.ALL),
+        Resource.ATTACHMENT: _files(Scope.ALL),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -91,6 +115,8 @@ MATRIX: dict[str, Grants] = {
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ, Action.CREATE, Action.UPDATE),
         Resource.REQUEST: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
         Resource.CRAFT: _all(Action.READ),
+        Resource.COMMENT: _comments(Scope.SITE, Scope.SITE),
+        Resource.ATTACHMENT: _files(Scope.SITE),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -111,6 +137,8 @@ MATRIX: dict[str, Grants] = {
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ),
         Resource.REQUEST: _all(Action.READ, Action.CREATE, scope=Scope.OWN),
         Resource.CRAFT: _all(Action.READ),
+        Resource.COMMENT: _comments(Scope.ASSIGNED),
+        Resource.ATTACHMENT: _files(),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -126,6 +154,8 @@ MATRIX: dict[str, Grants] = {
         # Planned parts are what the stores prepare.
         Resource.WORK_ORDER_TEMPLATE: _all(Action.READ),
         Resource.REQUEST: _all(Action.READ, Action.CREATE, scope=Scope.OWN),
+        Resource.COMMENT: _comments(Scope.SITE),
+        Resource.ATTACHMENT: _files(),
     },
     "contractor": {
         Resource.ORGANIZATION: _all(Action.READ),
@@ -133,6 +163,8 @@ MATRIX: dict[str, Grants] = {
         Resource.USER: _all(Action.READ, scope=Scope.OWN),
         Resource.WORK_ORDER: _all(Action.READ, Action.UPDATE, scope=Scope.ASSIGNED),
         Resource.FAILURE_CODE: _all(Action.READ),
+        Resource.COMMENT: _comments(Scope.ASSIGNED),
+        Resource.ATTACHMENT: _files(),
     },
     "requester": {
         Resource.ASSET: _all(Action.READ),
@@ -141,6 +173,8 @@ MATRIX: dict[str, Grants] = {
         Resource.USER: _all(Action.READ, scope=Scope.OWN),
         Resource.WORK_ORDER: _all(Action.READ, scope=Scope.OWN),
         Resource.REQUEST: _all(Action.READ, Action.CREATE, scope=Scope.OWN),
+        Resource.COMMENT: _comments(Scope.OWN),
+        Resource.ATTACHMENT: _files(),
     },
 }
 

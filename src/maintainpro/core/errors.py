@@ -56,6 +56,14 @@ class ValidationFailed(AppError):
     status, code, title = 422, "validation_failed", "Validation failed"
 
 
+class PayloadTooLarge(AppError):
+    status, code, title = 413, "payload_too_large", "Payload too large"
+
+
+class UnsupportedMediaType(AppError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
 class StaleVersion(AppError):
     status, code, title = 412, "stale_version", "Precondition failed"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Mapping
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -128,20 +129,25 @@ def _internal_error() -> dict[str, object]:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses bodies above the configured size (declared or streamed) with a 413 problem."""
+    """Refuses bodies above the configured size (declared or streamed) with a 413 problem;
+    `larger` names paths with a limit of their own (file uploads)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope["path"], self.default_max_bytes)
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit():
-            if int(declared) > self.max_bytes:
-                await self._reject(send)
+            if int(declared) > max_bytes:
+                await self._reject(send, max_bytes)
                 return
             # The HTTP server frames the body by its declared length (HTTP/1.1 and HTTP/2
             # alike): it cannot grow past it, so there is nothing to count.
@@ -160,9 +166,9 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes and not rejected:
+                if received > max_bytes and not rejected:
                     rejected = True
-                    await self._reject(send)
+                    await self._reject(send, max_bytes)
                     return {"type": "http.disconnect"}
             return message
 
@@ -172,12 +178,12 @@ class BodySizeLimitMiddleware:
 
         await self.app(scope, limited_receive, guarded_send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, max_bytes: int) -> None:
         body = problem(
             status=413,
             code="payload_too_large",
             title="Payload too large",
-            detail=f"The request body exceeds {self.max_bytes} bytes.",
+            detail=f"The request body exceeds {max_bytes} bytes.",
             request_id=context.current().request_id,
         )
         await send_json(send, 413, body, content_type=PROBLEM_JSON)

@@ -2,6 +2,7 @@
 
 from maintainpro.models.activity_log import ActivityLog
 from maintainpro.models.asset import Asset
+from maintainpro.models.attachment import Attachment
 from maintainpro.models.base import Base
 from maintainpro.models.calendar import CalendarEvent, CalendarFeed
 from maintainpro.models.checklist import (
@@ -10,10 +11,12 @@ from maintainpro.models.checklist import (
     ChecklistSignature,
     WorkOrderTemplate,
 )
+from maintainpro.models.comment import Comment, CommentMention
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
 from maintainpro.models.idempotency import IdempotencyKey
 from maintainpro.models.labor import Craft, LaborEntry
 from maintainpro.models.location import Location
+from maintainpro.models.maintenance_log import MaintenanceLog
 from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
 from maintainpro.models.organization import Organization
 from maintainpro.models.outbox import OutboxEvent
@@ -38,6 +41,7 @@ __all__ = [
     "ActivityLog",
     "ApiKey",
     "Asset",
+    "Attachment",
     "AuthThrottle",
     "Base",
     "CalendarEvent",
@@ -45,6 +49,8 @@ __all__ = [
     "Checklist",
     "ChecklistItem",
     "ChecklistSignature",
+    "Comment",
+    "CommentMention",
     "Contractor",
     "Craft",
     "DowntimeEvent",
@@ -53,6 +59,7 @@ __all__ = [
     "IdempotencyKey",
     "LaborEntry",
     "Location",
+    "MaintenanceLog",
     "MaintenanceRequest",
     "Meter",
     "MeterReading",

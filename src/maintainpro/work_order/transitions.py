@@ -18,6 +18,7 @@ from maintainpro.core import context, prepared
 from maintainpro.core.errors import Conflict, FieldError, StaleVersion, ValidationFailed
 from maintainpro.core.etag import check_version
 from maintainpro.labor import timers
+from maintainpro.maintenance import service as maintenance
 from maintainpro.work_order import downtime, machine, repository
 from maintainpro.work_order.machine import DONE, Move, Need
 from maintainpro.work_order.references import CODE_FIELDS, Named, check
@@ -175,6 +176,8 @@ async def transition(
     if request.to in ("completed", "cancelled"):
         await downtime.close_for(session, org, work_order.id)
         await timers.stop_on(session, org, work_order.id)
+    if request.to == "completed":
+        await maintenance.record_completion(session, org, work_order.id)
     return await read(session, auth, work_order_id)
 
 
