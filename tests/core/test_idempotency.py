@@ -3,11 +3,14 @@ the hourly housekeeping job removes the old answers of every organization."""
 
 from __future__ import annotations
 
+import httpx
+import pytest
 from sqlalchemy import text
 
 from maintainpro.auth import tasks
 from maintainpro.core.db import Database
 from tests.conftest import Committed
+from tests.factories.identity import Tenant
 from tests.factories.work_order import URL
 
 
@@ -46,3 +49,53 @@ async def test_an_expired_answer_is_pruned_and_its_key_is_free_again(
             {"org": tenant.organization_id},
         )
     assert left == 0
+
+
+CREATES: list[tuple[str, dict[str, object]]] = [
+    ("/api/v1/assets", {"code": "IDEM-1", "name": "Pump"}),
+    ("/api/v1/locations", {"code": "IDEM-L", "name": "Hall", "kind": "site"}),
+    ("/api/v1/vendors", {"name": "Idem supply"}),
+    ("/api/v1/contractors", {"name": "Idem crew"}),
+    ("/api/v1/users", {"email": "idem@example.com", "fullName": "Idem", "role": "technician"}),
+    ("/api/v1/work-orders", {"title": "Idem"}),
+    ("/api/v1/teams", {"name": "Idem team"}),
+]
+
+
+@pytest.mark.parametrize(("url", "body"), CREATES, ids=[url for url, _ in CREATES])
+async def test_every_create_honours_the_key(
+    client: httpx.AsyncClient, acme: Tenant, url: str, body: dict[str, object]
+) -> None:
+    headers = {**acme.headers("admin"), "Idempotency-Key": f"k-{url}"}
+    first = await client.post(url, headers=headers, json=body)
+    assert first.status_code == 201, first.text
+    again = await client.post(url, headers=headers, json=body)
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    changed = await client.post(url, headers=headers, json={**body, "name": "Other"})
+    assert changed.status_code == 422
+    # Without a key, the same body is a second create (or a conflict on a unique field).
+    plain = await client.post(url, headers=acme.headers("admin"), json=body)
+    assert plain.status_code in (201, 409, 422)
+    if plain.status_code == 201:
+        assert plain.json()["id"] != first.json()["id"]
+
+
+async def test_meters_and_downtime_honour_the_key(client: httpx.AsyncClient, acme: Tenant) -> None:
+    asset = await client.post(
+        "/api/v1/assets", headers=acme.headers("admin"), json={"code": "IDEM-M", "name": "Press"}
+    )
+    asset_id = asset.json()["id"]
+    for url, body in (
+        ("/api/v1/meters", {"assetId": asset_id, "name": "hours", "unit": "h", "kind": "counter"}),
+        (
+            f"/api/v1/assets/{asset_id}/downtime",
+            {"startedAt": "2026-01-01T00:00:00Z", "kind": "planned"},
+        ),
+    ):
+        headers = {**acme.headers("admin"), "Idempotency-Key": "same"}
+        first = await client.post(url, headers=headers, json=body)
+        again = await client.post(url, headers=headers, json=body)
+        assert (first.status_code, again.status_code) == (201, 201), first.text
+        assert again.json()["id"] == first.json()["id"]

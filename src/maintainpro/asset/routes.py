@@ -27,9 +27,10 @@ from maintainpro.asset.schemas import (
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
-from maintainpro.core import qr
+from maintainpro.core import idempotency, qr
 from maintainpro.core.deps import AppSettings, DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.idempotency import IdempotencyKeyHeader
 from maintainpro.core.pagination import Page, PageQuery
 from maintainpro.models import Asset
 
@@ -61,13 +62,30 @@ async def list_assets(
     return await listing.list_assets(session, auth, query)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=AssetRead)
 async def create_asset(
-    body: AssetCreate, auth: CanCreate, session: DbSession, response: Response
-) -> AssetRead:
-    asset = await asset_service.create(session, auth, body)
-    set_etag(response, asset.version)
-    return _read(asset)
+    body: AssetCreate,
+    auth: CanCreate,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> AssetRead | Response:
+    async def create() -> AssetRead:
+        asset = await asset_service.create(session, auth, body)
+        set_etag(response, asset.version)
+        return _read(asset)
+
+    principal = auth.principal
+    return await idempotency.create_once(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        "POST /assets",
+        idempotency_key,
+        body,
+        response,
+        create,
+    )
 
 
 @router.get("/nearby")

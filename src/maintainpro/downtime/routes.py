@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import idempotency
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.idempotency import IdempotencyKeyHeader
 from maintainpro.core.pagination import Page
 from maintainpro.downtime import service as downtime_service
 from maintainpro.downtime.schemas import (
@@ -36,11 +38,31 @@ def _read(event: DowntimeEvent, response: Response) -> DowntimeRead:
     return DowntimeRead.model_validate(event)
 
 
-@router.post("/assets/{asset_id}/downtime", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/assets/{asset_id}/downtime", status_code=status.HTTP_201_CREATED, response_model=DowntimeRead
+)
 async def create_downtime(
-    asset_id: UUID, body: DowntimeCreate, auth: CanUpdate, session: DbSession, response: Response
-) -> DowntimeRead:
-    return _read(await downtime_service.create(session, auth, asset_id, body), response)
+    asset_id: UUID,
+    body: DowntimeCreate,
+    auth: CanUpdate,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> DowntimeRead | Response:
+    async def create() -> DowntimeRead:
+        return _read(await downtime_service.create(session, auth, asset_id, body), response)
+
+    principal = auth.principal
+    return await idempotency.create_once(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        f"POST /assets/{asset_id}/downtime",
+        idempotency_key,
+        body,
+        response,
+        create,
+    )
 
 
 @router.get("/assets/{asset_id}/downtime")

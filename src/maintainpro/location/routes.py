@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import idempotency
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.idempotency import IdempotencyKeyHeader
 from maintainpro.core.pagination import Page
 from maintainpro.location import repository
 from maintainpro.location import service as location_service
@@ -38,13 +40,30 @@ async def list_locations(
     return await location_service.list_locations(session, auth, query)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=LocationRead)
 async def create_location(
-    body: LocationCreate, auth: CanCreate, session: DbSession, response: Response
-) -> LocationRead:
-    location = await location_service.create(session, auth, body)
-    set_etag(response, location.version)
-    return LocationRead.model_validate(location)
+    body: LocationCreate,
+    auth: CanCreate,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> LocationRead | Response:
+    async def create() -> LocationRead:
+        location = await location_service.create(session, auth, body)
+        set_etag(response, location.version)
+        return LocationRead.model_validate(location)
+
+    principal = auth.principal
+    return await idempotency.create_once(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        "POST /locations",
+        idempotency_key,
+        body,
+        response,
+        create,
+    )
 
 
 @router.get("/{location_id}")

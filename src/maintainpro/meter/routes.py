@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import idempotency
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.idempotency import IdempotencyKeyHeader
 from maintainpro.core.pagination import Page
 from maintainpro.core.retry import IDEMPOTENT
 from maintainpro.meter import ingest, readings
@@ -45,13 +47,30 @@ async def list_meters(
     return await meter_service.list_meters(session, auth, query)
 
 
-@router.post("/meters", status_code=status.HTTP_201_CREATED)
+@router.post("/meters", status_code=status.HTTP_201_CREATED, response_model=MeterRead)
 async def create_meter(
-    body: MeterCreate, auth: CanManage, session: DbSession, response: Response
-) -> MeterRead:
-    meter = await meter_service.create(session, auth, body)
-    set_etag(response, meter.version)
-    return MeterRead.model_validate(meter)
+    body: MeterCreate,
+    auth: CanManage,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> MeterRead | Response:
+    async def create() -> MeterRead:
+        meter = await meter_service.create(session, auth, body)
+        set_etag(response, meter.version)
+        return MeterRead.model_validate(meter)
+
+    principal = auth.principal
+    return await idempotency.create_once(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        "POST /meters",
+        idempotency_key,
+        body,
+        response,
+        create,
+    )
 
 
 @router.get("/meters/{meter_id}")

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import idempotency
 from maintainpro.core.deps import AppSettings, DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.idempotency import IdempotencyKeyHeader
 from maintainpro.core.pagination import Page
 from maintainpro.user import service as user_service
 from maintainpro.user.schemas import UserCreate, UserFilter, UserRead, UserUpdate
@@ -31,13 +33,31 @@ async def list_users(
     return await user_service.list_users(session, auth, query)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=UserRead)
 async def create_user(
-    body: UserCreate, auth: CanCreate, session: DbSession, settings: AppSettings, response: Response
-) -> UserRead:
-    user = await user_service.create_user(session, settings.auth, auth, body)
-    set_etag(response, user.version)
-    return await user_service.read(session, user)
+    body: UserCreate,
+    auth: CanCreate,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> UserRead | Response:
+    async def create() -> UserRead:
+        user = await user_service.create_user(session, settings.auth, auth, body)
+        set_etag(response, user.version)
+        return await user_service.read(session, user)
+
+    principal = auth.principal
+    return await idempotency.create_once(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        "POST /users",
+        idempotency_key,
+        body,
+        response,
+        create,
+    )
 
 
 @router.get("/{user_id}")

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import idempotency
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.idempotency import IdempotencyKeyHeader
 from maintainpro.core.pagination import Page
 from maintainpro.core.schemas import ReadSchema
 from maintainpro.models import Contractor, Vendor
@@ -89,11 +91,29 @@ async def list_vendors(
     return _page(VendorRead, page)
 
 
-@vendors_router.post("", status_code=status.HTTP_201_CREATED)
+@vendors_router.post("", status_code=status.HTTP_201_CREATED, response_model=VendorRead)
 async def create_vendor(
-    body: VendorCreate, auth: CanCreateVendors, session: DbSession, response: Response
-) -> VendorRead:
-    return _one(VendorRead, await partner_service.create(session, auth, VENDORS, body), response)
+    body: VendorCreate,
+    auth: CanCreateVendors,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> VendorRead | Response:
+    async def create() -> VendorRead:
+        vendor = await partner_service.create(session, auth, VENDORS, body)
+        return _one(VendorRead, vendor, response)
+
+    principal = auth.principal
+    return await idempotency.create_once(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        "POST /vendors",
+        idempotency_key,
+        body,
+        response,
+        create,
+    )
 
 
 @vendors_router.get("/nearby")
@@ -143,12 +163,29 @@ async def list_contractors(
     return _page(ContractorRead, page)
 
 
-@contractors_router.post("", status_code=status.HTTP_201_CREATED)
+@contractors_router.post("", status_code=status.HTTP_201_CREATED, response_model=ContractorRead)
 async def create_contractor(
-    body: ContractorCreate, auth: CanCreateContractors, session: DbSession, response: Response
-) -> ContractorRead:
-    contractor = await partner_service.create(session, auth, CONTRACTORS, body)
-    return _one(ContractorRead, contractor, response)
+    body: ContractorCreate,
+    auth: CanCreateContractors,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ContractorRead | Response:
+    async def create() -> ContractorRead:
+        contractor = await partner_service.create(session, auth, CONTRACTORS, body)
+        return _one(ContractorRead, contractor, response)
+
+    principal = auth.principal
+    return await idempotency.create_once(
+        session,
+        principal.organization_id,
+        principal.user_id,
+        "POST /contractors",
+        idempotency_key,
+        body,
+        response,
+        create,
+    )
 
 
 @contractors_router.get("/nearby")

@@ -52,22 +52,22 @@ async def create_work_order(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> WorkOrderRead | Response:
+    async def create() -> WorkOrderRead:
+        work_order = await service.create(session, auth, body)
+        set_etag(response, work_order.version)
+        return work_order
+
     principal = auth.principal
-    slot = await idempotency.begin(
+    return await idempotency.create_once(
         session,
         principal.organization_id,
         principal.user_id,
         CREATE_ROUTE,
         idempotency_key,
         body,
+        response,
+        create,
     )
-    if slot is not None and slot.replay is not None:
-        return slot.replay
-    work_order = await service.create(session, auth, body)
-    set_etag(response, work_order.version)
-    if slot is not None:
-        await slot.store(session, status.HTTP_201_CREATED, work_order, response)
-    return work_order
 
 
 @router.post("/bulk/assign")
