@@ -402,12 +402,11 @@ ALTER TABLE calendar_events FORCE ROW LEVEL SECURITY;
 
 
 def _secure() -> None:
-    for table in ("maintenance_requests", "request_links"):
-        tenant_table(table)
+    tenant_table("maintenance_requests")
     bump_version("maintenance_requests")
-    # Feeds hold only digests and are never edited (created, then revoked): no audit diff to
-    # keep beyond the rows themselves, which record who and when.
-    tenant_table("calendar_feeds")
+    # Token digests stay out of the audit trail, as API keys' do: the rows record who and when.
+    tenant_table("request_links", audit_skip=("digest",))
+    tenant_table("calendar_feeds", audit_skip=("digest",))
     # Calendar events are a projection of work orders (whose every change is audited), written
     # only by the trigger below: auditing them would record each change twice.
     enable_rls("calendar_events")

@@ -52,6 +52,15 @@ async def test_a_link_url_carries_a_d4_token_of_which_only_the_digest_is_stored(
                 )
             ).scalar_one()
     assert secret not in row
+    with context.scoped(organization_id=acme.organization_id):
+        async with sessions() as session:
+            audited = (
+                await session.execute(
+                    text("SELECT after FROM activity_logs WHERE entity_id = :id"),
+                    {"id": link["id"]},
+                )
+            ).scalar_one()
+    assert "digest" not in audited  # token digests stay out of the audit trail
     listed = (await client.get(LINKS, headers=acme.headers("admin"))).json()["items"]
     assert [(item["id"], item["url"], item["name"]) for item in listed] == [
         (link["id"], link["url"], "Pump label")
