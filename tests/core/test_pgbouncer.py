@@ -43,7 +43,9 @@ async def test_no_tenant_leaks_through_transaction_pooling(
         require("pgbouncer", "MAINTAINPRO_TEST_PGBOUNCER_URL is not set")
     bouncer = ServerTarget(make_url(url or "").set(database=target.database), embedded=False)
     pooled = settings.database.model_copy(
-        update={"pgbouncer": True, "pool_size": 20, "max_overflow": 20}
+        # 400 transactions queue for 40 connections: on a busy CI machine the last ones wait
+        # longer than the default 10 s checkout timeout, which is not what this test is about.
+        update={"pgbouncer": True, "pool_size": 20, "max_overflow": 20, "pool_timeout_s": 120.0}
     )
     through_bouncer = create_database(bouncer, pooled)
     tenants = [await committed_tenant(), await committed_tenant()]

@@ -14,6 +14,7 @@ from maintainpro.core import context
 from maintainpro.models import ActivityLog
 from tests.asset.test_routes import make
 from tests.factories.identity import Tenant
+from tests.factories.work_order import make_work_order
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
@@ -58,13 +59,20 @@ def fields(response: httpx.Response) -> set[str]:
 
 async def test_create_read_end_and_delete(client: httpx.AsyncClient, acme: Tenant) -> None:
     asset = await make(client, acme, "D-1")
+    work = await make_work_order(client, acme, title="Belt change")
     body = {
         "startedAt": iso(T),
         "kind": "planned",
         "reasonCode": "PM",
         "notes": "Belt change",
-        "workOrderId": "0190a7a0-0000-7000-8000-000000000001",
+        "workOrderId": work["id"],
     }
+    unknown = {**body, "workOrderId": "0190a7a0-0000-7000-8000-000000000001"}
+    refused = await client.post(
+        f"/api/v1/assets/{asset['id']}/downtime", headers=acme.headers("admin"), json=unknown
+    )
+    assert refused.status_code == 422
+    assert fields(refused) == {"workOrderId"}
     created = await client.post(
         f"/api/v1/assets/{asset['id']}/downtime", headers=acme.headers("admin"), json=body
     )

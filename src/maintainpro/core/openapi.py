@@ -139,7 +139,8 @@ def _parameters(dependant: Dependant) -> Iterator[tuple[str, str]]:
 def _facts(route: RouteContext, method: str, authenticated: Callable[..., object]) -> Facts:
     dependant: Dependant = route.dependant
     return Facts(
-        api=str(route.path_format).startswith("/api/"),
+        # The public routes (request links, calendar feeds) answer like the API.
+        api=str(route.path_format).startswith(("/api/", "/public/")),
         authenticated=any(call is authenticated for call in _calls(dependant)),
         write=method in WRITES,
         body=route.body_field is not None,

@@ -24,7 +24,7 @@ from maintainpro.downtime.schemas import (
     DowntimeRead,
     DowntimeUpdate,
 )
-from maintainpro.models import Asset, DowntimeEvent
+from maintainpro.models import Asset, DowntimeEvent, WorkOrder
 
 # Tolerates clock skew between the reporting device and the server.
 FUTURE_SKEW = timedelta(minutes=5)
@@ -89,11 +89,30 @@ async def _check_no_open(
         raise Conflict(message, [FieldError("endedAt", message, "open_exists")])
 
 
+async def _check_work_order(
+    session: AsyncSession, organization_id: UUID, work_order_id: UUID | None
+) -> None:
+    """The linked work order is a live one of the organization (the foreign key alone would
+    answer a bare 409)."""
+    if work_order_id is None:
+        return
+    found = await session.scalar(
+        select(WorkOrder.id).where(
+            WorkOrder.organization_id == organization_id,
+            WorkOrder.id == work_order_id,
+            WorkOrder.deleted_at.is_(None),
+        )
+    )
+    if found is None:
+        raise _invalid("workOrderId", "The work order does not exist.", "not_found")
+
+
 async def create(
     session: AsyncSession, auth: Authorized, asset_id: UUID, data: DowntimeCreate
 ) -> DowntimeEvent:
     asset = await asset_service.get(session, auth, asset_id)
     _check_times(data.started_at, data.ended_at)
+    await _check_work_order(session, asset.organization_id, data.work_order_id)
     if data.ended_at is None:
         await _check_no_open(session, asset.organization_id, asset.id, other_than=None)
     event = DowntimeEvent(
@@ -121,6 +140,8 @@ async def update_event(
     ended = changes.get("ended_at", event.ended_at)
     if {"started_at", "ended_at"} & changes.keys():
         _check_times(changes.get("started_at", event.started_at), ended)
+    if changes.get("work_order_id") is not None:
+        await _check_work_order(session, event.organization_id, changes["work_order_id"])
     if ended is None and event.ended_at is not None:  # reopening
         await _check_no_open(session, event.organization_id, event.asset_id, other_than=event.id)
     for name, value in changes.items():
