@@ -194,6 +194,9 @@ async def test_filters_sorts_and_cursor(client: httpx.AsyncClient, acme: Tenant)
         if (cursor := page["nextCursor"]) is None:
             break
     assert walked == ["A-1", "C-1", "B-1"]
+    # An empty cursor (a client passing on an absent nextCursor) is the first page, also on
+    # the prepared statements of a filtered, sorted page.
+    assert await codes(cursor="", sort="-name", status="active") == ["C-1", "B-1"]
     bad = await client.get(URL, headers=headers, params={"sort": "serialNumber"})
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "sort")
 

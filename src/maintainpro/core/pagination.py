@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 from uuid import UUID
 
 import orjson
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy import ColumnElement, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -28,6 +28,12 @@ MAX_LIMIT = 200
 class PageQuery(QuerySchema):
     cursor: str | None = Field(default=None, max_length=512)
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
+
+    @field_validator("cursor", mode="before")
+    @classmethod
+    def _empty_is_first_page(cls, value: object) -> object:
+        """`?cursor=` (a client passing on an absent `nextCursor`) asks for the first page."""
+        return None if value == "" else value
 
 
 class Page(ReadSchema, Generic[T]):
