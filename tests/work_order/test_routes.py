@@ -41,6 +41,24 @@ async def test_create_and_read_every_field(client: httpx.AsyncClient, acme: Tena
     assert got["siteId"] == str(acme.north.id)
     assert got["requesterId"] == str(acme.users["supervisor"].id)
     assert created.headers["etag"] == 'W/"1"'
+    assert created.json() == got  # the create answers with the row as a read shows it
+
+
+async def test_create_answers_links_in_read_order(client: httpx.AsyncClient, acme: Tenant) -> None:
+    assets = [await make_asset(client, acme, f"P-{n}") for n in range(3)]
+    people = [str(acme.users[role].id) for role in ("technician", "supervisor")]
+    body = {
+        "title": "Line stop",
+        "type": "emergency",
+        "priority": "critical",
+        "assetIds": sorted((a["id"] for a in assets), reverse=True),
+        "assigneeIds": sorted(people, reverse=True),
+    }
+    created = await client.post(URL, headers=acme.headers("supervisor"), json=body)
+    assert created.status_code == 201, created.text
+    got = await client.get(f"{URL}/{created.json()['id']}", headers=acme.headers("admin"))
+    assert created.json() == got.json()
+    assert got.json()["assetIds"] == sorted(body["assetIds"])
 
 
 async def test_numbers_count_up_per_organization(

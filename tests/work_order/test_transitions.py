@@ -92,6 +92,9 @@ async def test_every_declared_move_is_allowed_to_a_manager(
     assert response.status_code == 200, response.text
     assert response.json()["status"] == goal
     assert response.json()["version"] == int(str(work["version"])) + 1
+    # The answer is the row as a read shows it, whether it came back with the move or re-read.
+    got = await client.get(f"{URL}/{work['id']}", headers=acme.headers("manager"))
+    assert response.json() == got.json()
 
 
 UNDECLARED = [

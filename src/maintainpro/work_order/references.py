@@ -58,6 +58,19 @@ class Named:
     codes: dict[str, UUID] = field(default_factory=dict)
     parent_id: UUID | None = None
 
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.location_id,
+                self.asset_ids,
+                self.assignee_ids,
+                self.requester_id,
+                self.team_id,
+                self.codes,
+                self.parent_id,
+            )
+        )
+
 
 def _error(problems: list[FieldError]) -> ValidationFailed:
     return ValidationFailed("The work order names records that cannot be used.", problems)
@@ -70,6 +83,8 @@ def _missing(field_name: str, message: str) -> FieldError:
 async def check(session: AsyncSession, auth: Authorized, named: Named) -> UUID | None:
     """Raises a 422 naming every unusable reference; returns the site the work order belongs to
     (its location's, else its first asset's)."""
+    if named.is_empty():
+        return None
     row = await prepared.fetchrow(
         session,
         _CHECK,

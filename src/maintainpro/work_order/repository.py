@@ -158,7 +158,9 @@ async def transitions(
 
 # The number is taken last, right before the row is written, so the counter row is locked for
 # as short a time as possible (D5); gaps from rolled-back creates are allowed.
-_INSERT = text("""
+# The response's columns, for statements that answer with the row they wrote.
+RETURNED = ", ".join(column.name for column in COLUMNS)
+_INSERT = text(f"""
 WITH counter AS (
   INSERT INTO number_counters AS c (organization_id, sequence, last_value)
   VALUES (:org, 'work_order', 1)
@@ -179,7 +181,7 @@ WITH counter AS (
     :estimated_hours, coalesce(:other_cost, 0), :asset_down, :problem_code_id, :cause_code_id,
     :remedy_code_id, now(), :actor, :actor
   FROM numbered
-  RETURNING id, number, reported_at
+  RETURNING *
 ), reserved AS (
   INSERT INTO work_order_numbers (organization_id, number, work_order_id)
   SELECT :org, number, id FROM created
@@ -202,15 +204,22 @@ WITH counter AS (
          :request_id, :actor
   FROM created
 )
-SELECT number, reported_at FROM created
+SELECT {RETURNED} FROM created
 """)
 INSERT = prepared.prepare(_INSERT)
 
 
-async def insert(session: AsyncSession, values: Mapping[str, object]) -> Mapping[str, object]:
+async def insert(session: AsyncSession, values: Mapping[str, object]) -> dict[str, object]:
+    """Writes the work order with its number, links, history entry and event; returns the row
+    as a read shows it (the links as a read orders them), so no re-read is needed."""
     row = await prepared.fetchrow(session, INSERT, values)
     assert row is not None, "an INSERT ... SELECT from one counter row writes one row"
-    return dict(row)
+    created = dict(row)
+    for name in ("asset_ids", "assignee_ids"):
+        ids = values[name]
+        assert isinstance(ids, list)
+        created[name] = sorted(ids)
+    return created
 
 
 async def replace_links(

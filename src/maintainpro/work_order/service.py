@@ -98,7 +98,8 @@ async def create(session: AsyncSession, auth: Authorized, data: WorkOrderCreate)
         reported = created["reported_at"]
         assert isinstance(reported, datetime)
         await downtime.open_for(session, principal.organization_id, work_order_id, reported)
-    return await read(session, as_creator(auth), work_order_id)
+    # Neither the checklists nor the downtime event change the row: it is the creator's view.
+    return WorkOrderRead.model_validate(created)
 
 
 async def update(

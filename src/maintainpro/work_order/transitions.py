@@ -31,7 +31,7 @@ from maintainpro.work_order.schemas import (
 from maintainpro.work_order.service import read
 
 _MOVE = prepared.prepare(
-    text("""
+    text(f"""
 WITH p AS (
   SELECT CAST(:to AS text) AS target, CAST(:from AS text) AS source,
          CAST(:reason AS text) AS reason, CAST(:reopen AS boolean) AS reopen
@@ -61,7 +61,7 @@ WITH p AS (
   FROM p
   WHERE w.organization_id = :org AND w.id = :id AND w.status = p.source
     AND w.deleted_at IS NULL AND w.version = :version
-  RETURNING w.id, w.number
+  RETURNING w.*
 ), history AS (
   INSERT INTO work_order_transitions
     (id, organization_id, work_order_id, from_status, to_status, reason, actor_id)
@@ -75,7 +75,13 @@ WITH p AS (
          :request_id, :actor
   FROM moved, p
 )
-SELECT count(*) AS moved FROM moved
+SELECT {repository.RETURNED},
+  array(SELECT l.asset_id FROM work_order_assets l WHERE l.organization_id = moved.organization_id
+        AND l.work_order_id = moved.id ORDER BY l.asset_id) AS asset_ids,
+  array(SELECT l.user_id FROM work_order_assignees l
+        WHERE l.organization_id = moved.organization_id AND l.work_order_id = moved.id
+        ORDER BY l.user_id) AS assignee_ids
+FROM moved
 """)
 )
 
@@ -167,23 +173,26 @@ async def transition(
     if request.assignee_ids or request.team_id or codes:
         named = Named(assignee_ids=request.assignee_ids or (), team_id=request.team_id, codes=codes)
         await check(session, auth, named)
-    await _compare_and_set(session, auth, work_order, request)
+    moved = await _compare_and_set(session, auth, work_order, request)
     org = work_order.organization_id
     if request.assignee_ids:
         await repository.replace_links(
             session, org, work_order.id, assignee_ids=request.assignee_ids
         )
-    if request.to in ("completed", "cancelled"):
-        await downtime.close_for(session, org, work_order.id)
-        await timers.stop_on(session, org, work_order.id)
     if request.to == "completed":
         await maintenance.record_completion(session, org, work_order.id)
+    if request.to in ("completed", "cancelled"):
+        await downtime.close_for(session, org, work_order.id)
+        await timers.stop_on(session, org, work_order.id)  # labor rolls up into the row
+    elif not (request.assignee_ids or request.team_id):
+        return moved  # nothing after the move changed the row or who sees it
     return await read(session, auth, work_order_id)
 
 
 async def _compare_and_set(
     session: AsyncSession, auth: Authorized, work_order: WorkOrderRead, request: TransitionRequest
-) -> None:
+) -> WorkOrderRead:
+    """The move, as one statement; the row as it is after it."""
     principal = auth.principal
     params: dict[str, object] = {
         "org": principal.organization_id,
@@ -200,8 +209,8 @@ async def _compare_and_set(
         **{name: getattr(request, name) for name in CODE_FIELDS},
     }
     row = await prepared.fetchrow(session, _MOVE, params)
-    if row is not None and row["moved"]:
-        return
+    if row is not None:
+        return WorkOrderRead.model_validate(dict(row))
     # Someone else changed it between the read and the write: say what it is now.
     now = await read(session, auth, work_order.id)
     if now.status != work_order.status:
