@@ -296,6 +296,52 @@ async def test_photos_on_checklist_items_follow_the_work_order(
     assert (await upload(client, acme, "checklist_item", uuid4())).status_code == 422
 
 
+async def test_a_photo_result_names_an_image_of_its_item_or_work_order(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    work = await assigned(client, acme)
+    other = await assigned(client, acme)
+    checklist = await client.post(
+        f"{WORK_ORDERS}/{work['id']}/checklists",
+        headers=acme.headers("admin"),
+        json={"name": "Checks", "items": [{"label": "Seal", "kind": "photo"}] * 2},
+    )
+    items = [item["id"] for item in checklist.json()["items"]]
+    url = f"{WORK_ORDERS}/{work['id']}/checklists/{checklist.json()['id']}/items"
+    on_item = (await upload(client, acme, "checklist_item", items[0], role="technician")).json()
+    on_work = (await upload(client, acme, "work_order", work["id"])).json()
+    elsewhere = (await upload(client, acme, "work_order", other["id"])).json()
+    document = await upload(
+        client, acme, "work_order", work["id"], data=PDF, name="r.pdf", declared="application/pdf"
+    )
+    for value, code in (
+        ("not-an-id", "wrong_type"),
+        (str(uuid4()), "not_found"),
+        (elsewhere["id"], "not_found"),  # an image of another work order
+        (document.json()["id"], "not_found"),  # not an image
+    ):
+        refused = await client.put(
+            f"{url}/{items[0]}/result", headers=acme.headers("technician"), json={"value": value}
+        )
+        assert refused.status_code == 422, (value, refused.text)
+        assert refused.json()["errors"][0] | {"message": ""} == {
+            "field": "value",
+            "message": "",
+            "code": code,
+        }
+    for item_id, photo in zip(items, (on_item, on_work), strict=True):
+        recorded = await client.put(
+            f"{url}/{item_id}/result",
+            headers=acme.headers("technician"),
+            json={"value": photo["id"]},
+        )
+        assert recorded.status_code == 200, recorded.text
+        assert (recorded.json()["status"], recorded.json()["resultAttachmentId"]) == (
+            "done",
+            photo["id"],
+        )
+
+
 async def test_photos_on_a_request_follow_the_request(
     client: httpx.AsyncClient, acme: Tenant
 ) -> None:

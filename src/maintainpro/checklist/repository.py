@@ -139,3 +139,25 @@ async def open_required(session: AsyncSession, org: UUID, work_order_id: UUID) -
     """`checklists[i].items[j]` of every required item still without a result."""
     rows = await prepared.fetch(session, _OPEN_REQUIRED, {"org": org, "id": work_order_id})
     return [f"checklists[{row['checklist_index']}].items[{row['item_index']}]" for row in rows]
+
+
+_PHOTO = prepared.prepare(
+    text("""
+SELECT EXISTS (
+  SELECT 1 FROM attachments
+  WHERE organization_id = :org AND id = :id AND deleted_at IS NULL
+    AND content_type LIKE 'image/%'
+    AND ((parent_type = 'checklist_item' AND parent_id = :item_id)
+         OR (parent_type = 'work_order' AND parent_id = :work_order_id))
+) AS found
+""")
+)
+
+
+async def is_photo_of(
+    session: AsyncSession, org: UUID, attachment_id: UUID, work_order_id: UUID, item_id: UUID
+) -> bool:
+    """Whether the attachment is a live image on this checklist item or its work order."""
+    params = {"org": org, "id": attachment_id, "item_id": item_id, "work_order_id": work_order_id}
+    row = await prepared.fetchrow(session, _PHOTO, params)
+    return bool(row and row["found"])

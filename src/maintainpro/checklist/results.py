@@ -94,6 +94,11 @@ async def record(
     if item is None:
         raise NotFound("No such checklist item on this work order.")
     judged = judge(item, data.value)
+    if judged.attachment_id is not None and not await repository.is_photo_of(
+        session, org, judged.attachment_id, work_order_id, item_id
+    ):
+        message = "No image with this id is attached to the item or its work order."
+        raise _wrong(message, "not_found")
     now = datetime.now(UTC)
     if item.kind == "meter_reading":
         item.meter_id = await _read_meter(session, auth, work_order, item, data, judged, now)

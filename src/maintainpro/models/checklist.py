@@ -132,7 +132,7 @@ class ChecklistItem(UUIDPrimaryKey, TenantOwned, Base, Audited):
     status: Mapped[str] = mapped_column(String(16), server_default="open", default="open")
     # The answer as sent (a JSON string, number or boolean); a photo's is its attachment.
     result_value: Mapped[Any | None] = mapped_column(JSONB(none_as_null=True))
-    # An `attachments` row (parentType `checklist_item`); no foreign key until that table exists.
+    # An image attached to the item or its work order (checked when the result is recorded).
     result_attachment_id: Mapped[UUID | None]
     result_note: Mapped[str | None] = mapped_column(String(2000))
     result_by: Mapped[UUID | None]
