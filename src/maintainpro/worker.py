@@ -6,6 +6,7 @@ import procrastinate
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import URL, make_url
 
+from maintainpro.attachment.sweep import blueprint as attachment_tasks
 from maintainpro.auth.tasks import blueprint as auth_tasks
 from maintainpro.config import Settings
 from maintainpro.core.database import Role, ServerTarget, role_url
@@ -40,6 +41,7 @@ def build_job_app(target: ServerTarget, settings: Settings) -> procrastinate.App
     app.add_tasks_from(outbox_tasks, namespace="outbox")
     app.add_tasks_from(partition_tasks, namespace="partitions")
     app.add_tasks_from(auth_tasks, namespace="auth")
+    app.add_tasks_from(attachment_tasks, namespace="attachments")
     return app
 
 

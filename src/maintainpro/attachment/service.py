@@ -1,12 +1,11 @@
-"""Attachments: files on work orders, comments, checklist items and assets (requests once
-those exist). The parent's visibility decides who may upload, list and download: a caller
-that cannot see the parent gets 404 for its files.
+"""Attachments: files on work orders, comments, requests, checklist items and assets. The
+parent's visibility decides who may upload, list and download: a caller that cannot see the
+parent gets 404 for its files.
 
 Bytes and rows: the file is written first, under a fresh key, outside the transaction; the row
 naming it commits with the request's transaction. `stored()` deletes the file again when the
 transaction fails, so a failed upload leaves nothing. Only a process that dies between the
-write and the commit leaves a file without a row; a sweep can delete every stored key older
-than a day that no `attachments.storage_key` or `thumbnail_key` names."""
+write and the commit leaves a file without a row; the daily sweep (sweep.py) deletes it."""
 
 from __future__ import annotations
 

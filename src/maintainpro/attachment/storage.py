@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
@@ -65,3 +67,20 @@ class LocalStorage:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
+
+    def _stale(self, before: float) -> Iterator[str]:
+        for path in self.root.glob("*/*"):
+            if path.is_file() and path.stat().st_mtime < before:
+                yield path.relative_to(self.root).as_posix()
+
+    async def stale_keys(self, before: datetime) -> list[str]:
+        """Every file written before `before`, as a key (a leftover partial write included:
+        its key is the partial file's, `.<uuid>.partial`, which no row can name)."""
+        return await asyncio.to_thread(lambda: sorted(self._stale(before.timestamp())))
+
+    async def remove(self, key: str) -> None:
+        """Deletes any file under the root by its relative key (the sweep's partial files)."""
+        path = (self.root / key).resolve()
+        if path.parent.parent != self.root.resolve():
+            raise ValueError(f"not a stored file: {key!r}")
+        await asyncio.to_thread(path.unlink, missing_ok=True)
