@@ -472,6 +472,7 @@ PUBLIC = {
     # Secret-URL access (D4): the token in the path is the credential.
     ("GET", "/public/r/{token}"),
     ("POST", "/public/r/{token}"),
+    ("POST", "/public/r/{token}/requests/{request_id}/photos"),
     ("GET", "/public/calendar/{token}.ics"),
 }
 EVERY = ENDPOINTS + SELF_SERVICE

@@ -362,6 +362,42 @@ async def test_photos_on_a_request_follow_the_request(
     assert (await upload(client, acme, "request", uuid4())).status_code == 422
 
 
+async def test_approval_carries_the_request_s_photos_to_the_work_order(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    filed = await client.post(
+        "/api/v1/requests",
+        headers=acme.headers("requester"),
+        json={"title": "Leak by door 3", "locationId": str(acme.north_area.id)},
+    )
+    request_id = filed.json()["id"]
+    kept = (await upload(client, acme, "request", request_id, role="requester")).json()
+    dropped = (await upload(client, acme, "request", request_id, role="requester")).json()
+    deleted = await client.delete(f"{URL}/{dropped['id']}", headers=acme.headers("requester"))
+    assert deleted.status_code == 204
+    approved = await client.post(
+        f"/api/v1/requests/{request_id}/approve",
+        headers={**acme.headers("supervisor"), "If-Match": 'W/"1"'},
+        json={"type": "corrective"},
+    )
+    assert approved.status_code == 200, approved.text
+    work_order_id = approved.json()["workOrderId"]
+    on_work = (await listed_of(client, acme, "work_order", work_order_id, "supervisor")).json()
+    assert [(a["fileName"], a["sha256"]) for a in on_work["items"]] == [
+        (kept["fileName"], kept["sha256"])
+    ]
+    copy = on_work["items"][0]
+    assert copy["id"] != kept["id"]
+    assert copy["createdBy"] == str(acme.users["requester"].id)  # still the uploader's
+    # The same bytes, now served under the work order's rules; the request keeps its own.
+    original = await client.get(f"{URL}/{kept['id']}/content", headers=acme.headers("admin"))
+    served = await client.get(f"{URL}/{copy['id']}/content", headers=acme.headers("admin"))
+    assert served.status_code == 200
+    assert served.content == original.content
+    on_request = await listed_of(client, acme, "request", request_id, "supervisor")
+    assert [a["id"] for a in on_request.json()["items"]] == [kept["id"]]
+
+
 async def test_delete_by_the_uploader_or_a_supervisor(
     client: httpx.AsyncClient, acme: Tenant
 ) -> None:

@@ -100,7 +100,9 @@ async def upload_attachment(
     blobs = service.blobs_of(principal.organization_id, upload, prepared)
     response = Response(status_code=status.HTTP_201_CREATED)
     async with service.stored(storage, blobs):
-        attachment = await service.record(session, auth, upload, prepared, blobs)
+        attachment = await service.record(
+            session, principal.organization_id, upload, prepared, blobs
+        )
         if slot is not None:
             await slot.store(session, status.HTTP_201_CREATED, attachment, response)
         # Committed here, inside `stored`: a failed commit deletes the files just written.

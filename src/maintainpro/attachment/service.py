@@ -187,7 +187,7 @@ def blobs_of(organization_id: UUID, upload: Upload, prepared: Prepared) -> dict[
 
 async def record(
     session: AsyncSession,
-    auth: Authorized,
+    organization_id: UUID,
     upload: Upload,
     prepared: Prepared,
     blobs: Mapping[str, bytes],
@@ -195,7 +195,7 @@ async def record(
     key, *thumbnail = blobs
     picture = prepared.picture
     attachment = Attachment(
-        organization_id=auth.principal.organization_id,
+        organization_id=organization_id,
         parent_type=upload.parent_type,
         parent_id=upload.parent_id,
         file_name=upload.file_name,

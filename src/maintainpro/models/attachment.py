@@ -32,7 +32,9 @@ class Attachment(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted):
         "attachments",
         CheckConstraint(f"parent_type IN {PARENT_TYPES}", name="parent_type"),
         CheckConstraint("size_bytes >= 0", name="size_bytes_positive"),
-        Index("uq_attachments_storage_key", "storage_key", unique=True),
+        # Rows may share a file (bytes are immutable): a request's photos carried over to the
+        # work order its approval creates. The sweep asks which keys a tenant's rows name.
+        Index("ix_attachments_organization_id_storage_key", "organization_id", "storage_key"),
         # The files of one parent, oldest first (keyset on id), live only.
         Index(
             "ix_attachments_organization_id_parent",

@@ -104,6 +104,7 @@ class ChecklistItem(UUIDPrimaryKey, TenantOwned, Base, Audited):
         _nullable_fk("meter_id", "meters"),
         _nullable_fk("result_by", "users"),
         _nullable_fk("follow_up_work_order_id", "work_orders"),
+        _nullable_fk("result_attachment_id", "attachments"),
         UniqueConstraint("organization_id", "checklist_id", "position"),
         CheckConstraint(f"kind IN {ITEM_KINDS}", name="kind"),
         CheckConstraint(f"status IN {ITEM_STATUSES}", name="status"),

@@ -131,3 +131,12 @@ class PublicRequestCreate(WriteSchema):
 class PublicRequestAccepted(ReadSchema):
     id: UUID
     status: str
+
+
+class PublicPhotoAccepted(ReadSchema):
+    """A photo stored on a request filed through a link (only what the sender sent)."""
+
+    id: UUID
+    file_name: str
+    content_type: str
+    size_bytes: int

@@ -5,12 +5,13 @@ every rule of a create (references, site scope, numbering, audit, outbox) applie
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from maintainpro.attachment import carry
 from maintainpro.auth.permissions import Action, Resource, Scope
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import (
@@ -22,7 +23,7 @@ from maintainpro.core.errors import (
 )
 from maintainpro.core.etag import check_version
 from maintainpro.core.pagination import Keyset, Page
-from maintainpro.models import Asset, Location, MaintenanceRequest, RequestLink
+from maintainpro.models import Asset, Attachment, Location, MaintenanceRequest, RequestLink
 from maintainpro.request.schemas import (
     ApproveRequest,
     PublicRequestCreate,
@@ -147,6 +148,42 @@ async def submit_public(
     return request
 
 
+# A request filed through a link takes photos for a while after, before anyone decides it.
+PUBLIC_PHOTO_WINDOW = timedelta(hours=1)
+PUBLIC_PHOTOS = 5
+
+
+async def admit_public_photo(session: AsyncSession, link: RequestLink, request_id: UUID) -> None:
+    """A photo may join a request filed through this link: undecided, at most an hour old,
+    fewer than five photos. The request row is locked, so concurrent uploads count right."""
+    request = await session.scalar(
+        select(MaintenanceRequest)
+        .where(
+            MaintenanceRequest.organization_id == link.organization_id,
+            MaintenanceRequest.id == request_id,
+            MaintenanceRequest.request_link_id == link.id,
+        )
+        .with_for_update()
+    )
+    if request is None:
+        raise NotFound("No such request was filed through this link.")
+    too_old = request.created_at < datetime.now(UTC) - PUBLIC_PHOTO_WINDOW
+    if request.status != "submitted" or too_old:
+        raise InvalidState("Photos join a request within an hour of filing, before it is decided.")
+    photos = await session.scalar(
+        select(func.count())
+        .select_from(Attachment)
+        .where(
+            Attachment.organization_id == link.organization_id,
+            Attachment.parent_type == "request",
+            Attachment.parent_id == request_id,
+            Attachment.deleted_at.is_(None),
+        )
+    )
+    if (photos or 0) >= PUBLIC_PHOTOS:
+        raise InvalidState(f"A request filed through a link takes at most {PUBLIC_PHOTOS} photos.")
+
+
 def _undecided(request: MaintenanceRequest) -> None:
     if request.status != "submitted":
         raise InvalidState(f"The request was {request.status} already; it cannot be decided again.")
@@ -195,6 +232,8 @@ async def approve(
     work_order = await work_order_service.create(
         session, _as_work_order_creator(auth), WorkOrderCreate.model_validate(fields)
     )
+    source, to = ("request", request.id), ("work_order", work_order.id)
+    await carry.carry_over(session, request.organization_id, source, to)
     _decide(request, auth, "approved")
     request.work_order_id = work_order.id
     await session.flush()

@@ -1,0 +1,53 @@
+"""attachment rows may share a stored file (a request's photos carried over to its work
+order); a checklist photo result is a foreign key to its attachment
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0015"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+PHOTO_FK = "fk_checklist_items_organization_id_result_attachment_id_attachments"
+
+
+def upgrade() -> None:
+    op.drop_index("uq_attachments_storage_key", table_name="attachments")
+    op.create_index(
+        "ix_attachments_organization_id_storage_key",
+        "attachments",
+        ["organization_id", "storage_key"],
+    )
+    # NOT VALID: results recorded before this revision were not checked and may name no row;
+    # every new or changed result is. `ALTER TABLE checklist_items VALIDATE CONSTRAINT ...`
+    # once those are cleared.
+    op.create_foreign_key(
+        op.f(PHOTO_FK),
+        "checklist_items",
+        "attachments",
+        ["organization_id", "result_attachment_id"],
+        ["organization_id", "id"],
+        ondelete="SET NULL (result_attachment_id)",
+        postgresql_not_valid=True,
+    )
+
+
+def downgrade() -> None:
+    op.drop_constraint(op.f(PHOTO_FK), "checklist_items", type_="foreignkey")
+    op.drop_index("ix_attachments_organization_id_storage_key", table_name="attachments")
+    # One row per file again: the copies (newer rows on a file) go. Every tenant's rows, so
+    # the owner steps out of its forced row security for this one statement.
+    op.execute("ALTER TABLE attachments NO FORCE ROW LEVEL SECURITY")
+    op.execute(
+        "DELETE FROM attachments a USING attachments b"
+        " WHERE a.storage_key = b.storage_key AND a.id > b.id"
+    )
+    op.execute("ALTER TABLE attachments FORCE ROW LEVEL SECURITY")
+    op.create_index("uq_attachments_storage_key", "attachments", ["storage_key"], unique=True)
