@@ -15,6 +15,7 @@ down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+AUDITED_DELETE = ("attachments", "activity_logs")
 PHOTO_FK = "fk_checklist_items_organization_id_result_attachment_id_attachments"
 
 
@@ -42,12 +43,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_constraint(op.f(PHOTO_FK), "checklist_items", type_="foreignkey")
     op.drop_index("ix_attachments_organization_id_storage_key", table_name="attachments")
-    # One row per file again: the copies (newer rows on a file) go. Every tenant's rows, so
-    # the owner steps out of its forced row security for this one statement.
-    op.execute("ALTER TABLE attachments NO FORCE ROW LEVEL SECURITY")
+    # One row per file again: the copies (newer rows on a file) go. Every tenant's rows, and
+    # their audit entries, so the owner steps out of forced row security for this statement.
+    for table in AUDITED_DELETE:
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(
         "DELETE FROM attachments a USING attachments b"
         " WHERE a.storage_key = b.storage_key AND a.id > b.id"
     )
-    op.execute("ALTER TABLE attachments FORCE ROW LEVEL SECURITY")
+    for table in AUDITED_DELETE:
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.create_index("uq_attachments_storage_key", "attachments", ["storage_key"], unique=True)

@@ -93,3 +93,40 @@ def test_every_revision_downgrades_one_step_at_a_time(
     finally:
         migrator.dispose()
         drop_database(server, base_settings, fresh.database)
+
+
+@pytest.mark.migrations
+def test_undoing_shared_files_keeps_one_row_per_file(
+    server: ServerTarget, base_settings: Settings, worker_name: str
+) -> None:
+    """0015 lets rows share a stored file; its downgrade keeps the oldest row of each file
+    (audited like any delete) so the unique index of 0014 can return."""
+    fresh = recreate_database(server, base_settings, f"maintainpro_test_{worker_name}_shared")
+    migrator = Migrator(fresh, base_settings.database)
+    maint = create_sync_engine(fresh, base_settings.database, Role.MAINT)
+    shared = text(
+        "INSERT INTO attachments (id, organization_id, parent_type, parent_id, file_name,"
+        " content_type, size_bytes, sha256, storage_key)"
+        " SELECT app.uuidv7(), o.id, 'work_order', app.uuidv7(), 'f.png', 'image/png', 1,"
+        " '\\x00', o.id || '/shared' FROM organizations o, generate_series(1, 2)"
+    )
+    try:
+        migrator.upgrade("head")
+        with maint.begin() as conn:
+            conn.execute(
+                text("INSERT INTO organizations (id, name, slug) VALUES (app.uuidv7(), 'O', 'o')")
+            )
+            conn.execute(shared)
+        migrator.downgrade("0014")
+        with maint.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM attachments")) == 1
+            deleted = "SELECT count(*) FROM activity_logs WHERE entity_type = 'attachments'"
+            assert conn.scalar(text(f"{deleted} AND action = 'delete'")) == 1
+            forced = "SELECT relforcerowsecurity FROM pg_class WHERE relname = :t"
+            for table in ("attachments", "activity_logs"):
+                assert conn.scalar(text(forced), {"t": table}) is True
+        migrator.upgrade("head")
+    finally:
+        migrator.dispose()
+        maint.dispose()
+        drop_database(server, base_settings, fresh.database)
