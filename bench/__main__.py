@@ -22,11 +22,23 @@ from maintainpro.config import Settings
 OUT = Path(__file__).parent / "out"
 
 
+def _count(value: str) -> int:
+    """`100k`, `1m`, `10m` or a plain number."""
+    digits, unit = value.lower().rstrip("km"), value.lower()[-1:]
+    return int(digits) * {"k": 1_000, "m": 1_000_000}.get(unit, 1)
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--assets", type=int, default=50_000, help="assets per tenant")
     parser.add_argument(
         "--work-orders", type=int, default=WORK_ORDERS, help="work orders per tenant"
+    )
+    parser.add_argument(
+        "--scale",
+        type=_count,
+        default=0,
+        help="work orders in all over 1,000 organizations (100k, 1m, 10m; bench/scale.py)",
     )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
     parser.add_argument("-t", "--threads", type=int, default=2, help="wrk and pgbench threads")
@@ -54,13 +66,14 @@ def main() -> None:
             args.out / "data.json",
             reset=args.reset,
             work_order_rows=args.work_orders,
+            scale_total=args.scale,
         )
         return
     duration, warmup = (5, 1) if args.quick else (args.duration, args.warmup)
     duration = min(max(duration, 1), 300)  # every load loop stays bounded
     load = Load(args.threads, args.connections, duration, min(warmup, 30))
     bench = Bench(settings, load, args.workers, args.assets, args.out)
-    bench.work_orders = args.work_orders
+    bench.work_orders, bench.scale = args.work_orders, args.scale
     run = bench.run(args.only, args.reset)
     table = markdown(run)
     stamp = time.strftime("%Y%m%d-%H%M%S")

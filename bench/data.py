@@ -19,7 +19,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import create_engine
 from sqlalchemy.pool import NullPool
 
-from bench import work_orders
+from bench import scale, work_orders
+from bench.tenant_sql import ADMIN, ASSETS, LOCATIONS, ORG
 from maintainpro.auth import passwords
 from maintainpro.config import Settings
 from maintainpro.core.bootstrap import bootstrap
@@ -29,7 +30,7 @@ from maintainpro.core.migrate import Migrator
 
 # BENCH_DATABASE: another database of the same server (two runs side by side never share one).
 DATABASE = os.environ.get("BENCH_DATABASE", "maintainpro_bench")
-DATA_VERSION = 3  # bump when the generator changes: older data is rebuilt
+DATA_VERSION = 4  # bump when the generator changes: older data is rebuilt
 PASSWORD = "bench-password-1"
 TENANTS = ("bench-a", "bench-b")
 RARE_TERM = "acme42"  # one manufacturer in a thousand: 1 in 1,000 assets
@@ -38,46 +39,6 @@ LOGIN_USERS = 512  # technicians of tenant A with the same password: login-<n>@b
 UPDATE_ROWS = 1024  # rows the update scenario owns (tenant A), split over wrk connections
 HISTORY_START = timedelta(days=4 * 365)  # bulk readings start this far back, one second apart
 
-_ORG = text(
-    "INSERT INTO organizations (id, name, slug) VALUES (app.uuidv7(), :name, :slug) RETURNING id"
-)
-_LOCATIONS = text(
-    """
-    WITH site AS (
-      INSERT INTO locations (id, organization_id, code, name, kind, site_id)
-      SELECT s.id, CAST(:org AS uuid), 'SITE', 'Bench site', 'site', s.id
-      FROM (SELECT app.uuidv7() AS id) AS s RETURNING id
-    ), buildings AS (
-      INSERT INTO locations (id, organization_id, code, name, kind, parent_id, site_id)
-      SELECT app.uuidv7(), CAST(:org AS uuid), 'B-' || b, 'Building ' || b, 'building',
-             site.id, site.id
-      FROM site, generate_series(1, 10) AS b RETURNING id, parent_id, code
-    )
-    INSERT INTO locations (id, organization_id, code, name, kind, parent_id, site_id)
-    SELECT app.uuidv7(), CAST(:org AS uuid), b.code || '-A' || a, 'Area ' || a, 'area',
-           b.id, b.parent_id
-    FROM buildings AS b, generate_series(1, 10) AS a
-    """
-)
-_ASSETS = text(
-    """
-    WITH areas AS (
-      SELECT id, site_id, row_number() OVER (ORDER BY id) - 1 AS n
-      FROM locations WHERE organization_id = CAST(:org AS uuid) AND kind = 'area'
-    )
-    INSERT INTO assets (id, organization_id, code, name, category, manufacturer, model, status,
-                        criticality, latitude, longitude, label_code, description, location_id,
-                        site_id)
-    SELECT app.uuidv7(), CAST(:org AS uuid), 'A-' || i, 'Asset ' || md5(i::text),
-           'cat-' || (i % 50), 'Acme' || (i % 1000), 'M' || (i % 37),
-           (ARRAY['active','inactive','in_maintenance','retired'])[1 + i % 4],
-           (ARRAY['low','medium','high','critical'])[1 + i % 4],
-           CASE WHEN i % 2 = 0 THEN 45 + (i % 1000) / 100.0 END,
-           CASE WHEN i % 2 = 0 THEN 5 + (i % 977) / 100.0 END,
-           'L-' || i, 'pump motor gearbox ' || (i % 97), areas.id, areas.site_id
-    FROM generate_series(1, :rows) AS i JOIN areas ON areas.n = i % 100
-    """
-)
 _METERS = text(
     """
     INSERT INTO meters (id, organization_id, asset_id, name, unit, kind)
@@ -101,13 +62,6 @@ _LOGIN_USERS = text(
     FROM generate_series(0, :users - 1) AS n
     """
 )
-_ADMIN = text(
-    """
-    INSERT INTO users (id, organization_id, email, full_name, role, password_hash)
-    VALUES (app.uuidv7(), CAST(:org AS uuid), :email, 'Bench admin', 'admin', :hash)
-    RETURNING id
-    """
-)
 
 
 @dataclass
@@ -129,7 +83,8 @@ class Dataset:
     version: int = DATA_VERSION
     tenants: list[Tenant] = field(default_factory=list)
     history_start: str = ""
-    work_orders_per_tenant: int = 0
+    work_orders_per_tenant: int = 0  # tenant A's (and B's unless a scale run)
+    scale: int = 0  # a scale run's work orders in all (scale.py), 0 otherwise
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2))
@@ -169,16 +124,16 @@ def _schema(settings: Settings, *, reset: bool) -> ServerTarget:
 def _tenant(
     conn: Connection, slug: str, rows: int, password_hash: str, work_order_rows: int
 ) -> Tenant:
-    org = str(conn.scalar(_ORG, {"name": f"Bench {slug}", "slug": slug}))
-    conn.execute(_LOCATIONS, {"org": org})
-    conn.execute(_ASSETS, {"org": org, "rows": rows})
+    org = str(conn.scalar(ORG, {"name": f"Bench {slug}", "slug": slug}))
+    conn.execute(LOCATIONS, {"org": org})
+    conn.execute(ASSETS, {"org": org, "rows": rows})
     conn.execute(_METERS, {"org": org})
     meters = [
         str(conn.scalar(_BENCH_METER, {"org": org, "name": name}))
         for name in ("bench-api", "bench-floor")
     ]
     email = f"admin@{slug}.example.com"
-    admin = str(conn.scalar(_ADMIN, {"org": org, "email": email, "hash": password_hash}))
+    admin = str(conn.scalar(ADMIN, {"org": org, "email": email, "hash": password_hash}))
     users = {"org": org, "slug": slug, "hash": password_hash, "users": LOGIN_USERS}
     conn.execute(_LOGIN_USERS, users)
     work_orders.build(conn, org, admin, work_order_rows)
@@ -213,8 +168,12 @@ def generate(
     *,
     reset: bool,
     work_order_rows: int = work_orders.WORK_ORDERS,
+    scale_total: int = 0,
 ) -> Dataset:
-    """Builds the data unless it is already there (same size); `reset` rebuilds from scratch."""
+    """Builds the data unless it is already there (same size); `reset` rebuilds from scratch.
+    A `scale_total` replaces `work_order_rows` by the split of scale.py."""
+    if scale_total:
+        work_order_rows = scale.split(scale_total)[0]
     target = _schema(settings, reset=reset)
     engine = create_sync_engine(target, settings.database, Role.MAINT)
     if out.exists() and not reset:
@@ -223,6 +182,7 @@ def generate(
             same = (
                 previous.assets_per_tenant == rows
                 and previous.work_orders_per_tenant == work_order_rows
+                and previous.scale == scale_total
                 and previous.version == DATA_VERSION
             )
             if same and existing(conn):
@@ -231,16 +191,29 @@ def generate(
                 return previous
     if not reset:
         engine.dispose()
-        return generate(settings, rows, out, reset=True, work_order_rows=work_order_rows)
+        return generate(
+            settings,
+            rows,
+            out,
+            reset=True,
+            work_order_rows=work_order_rows,
+            scale_total=scale_total,
+        )
     start = (datetime.now(UTC) - HISTORY_START).replace(microsecond=0)
     dataset = Dataset(rows, PASSWORD, history_start=start.isoformat())
-    dataset.work_orders_per_tenant = work_order_rows
+    dataset.work_orders_per_tenant, dataset.scale = work_order_rows, scale_total
+    small = scale.split(scale_total)[1] if scale_total else work_order_rows
     password_hash = passwords.hash_password(PASSWORD)
     with engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.request_id', 'bench-data', true)"))
-        for slug in TENANTS:
-            print(f"tenant {slug}: {rows} assets, {work_order_rows} work orders")
-            dataset.tenants.append(_tenant(conn, slug, rows, password_hash, work_order_rows))
+        # The past year's quarters, which the work orders are spread over.
+        conn.execute(text("SELECT app.ensure_quarterly_partitions('work_orders', 3, 5)"))
+        for slug, count in zip(TENANTS, (work_order_rows, small), strict=True):
+            print(f"tenant {slug}: {rows} assets, {count} work orders")
+            dataset.tenants.append(_tenant(conn, slug, rows, password_hash, count))
+        if scale_total:
+            print(f"{scale.OTHERS} further organizations")
+            scale.build(conn, scale_total, password_hash)
         _partitions(conn, start)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))

@@ -175,6 +175,7 @@ class Bench:
         self.settings, self.load, self.workers, self.out = settings, load, workers, out
         self.assets = assets
         self.work_orders = work_orders.WORK_ORDERS  # per tenant
+        self.scale = 0  # a scale run's work orders in all (bench/scale.py)
         self.pg: Callable[[], dict[int, float]] = lambda: procs.backends(data.DATABASE)
 
     def _side(self, scenario: Scenario, fx: Fixtures, server: procs.Server, side: Side) -> Measure:
@@ -228,6 +229,7 @@ class Bench:
             self.out / "data.json",
             reset=reset,
             work_order_rows=self.work_orders,
+            scale_total=self.scale,
         )
         engine = create_sync_engine(
             data.server_target(self.settings), self.settings.database, Role.MAINT

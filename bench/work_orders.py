@@ -6,8 +6,8 @@ Data (per tenant, set-based SQL as the maintenance role): `rows` work orders num
 `work_order_numbers`), a mix of types, priorities and statuses, requested by the admin or a
 technician, every one past `new` assigned to a technician, one history row each (from NULL to its
 status), every second one linked to an asset. The first TRANSITION_ROWS of each side (API, then
-floor) are `in_progress` and reserved for the transition scenario. Ids come from `app.uuidv7()`:
-all in the current quarter's partition.
+floor) are `in_progress` and reserved for the transition scenario. They are reported over the
+past year, oldest first, each id a UUIDv7 of its time: they fill the quarterly partitions.
 """
 
 from __future__ import annotations
@@ -58,35 +58,44 @@ _PICKS = """
               WHERE organization_id = CAST(:org AS uuid) AND code ~ '^A-[0-9]+$') AS assets
     )"""
 _N = "substring(w.number FROM 4)::int"  # a generated work order's position
+# Reported over the past year, oldest first, each id a UUIDv7 of its time (so the rows fill
+# the quarterly partitions as real work would): the random bits of `app.uuidv7()` under the
+# timestamp of position i.
+HISTORY_DAYS = 365
+_AT = "now() - (:rows - i) * (interval '1 day' * :days / :rows)"
+_ID_AT = (
+    "encode(overlay(uuid_send(app.uuidv7()) PLACING substring(int8send("
+    "floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid"
+)
 _INSERT = text(
     f"""{_PICKS}, numbered AS (
       SELECT i, CASE WHEN i <= :reserved THEN 'in_progress'
                      ELSE ({_STATUSES})[1 + i % 8] END AS status,
-             techs[1 + i % cardinality(techs)] AS tech, areas[1 + i % 100] AS area,
-             sites[1 + i % 100] AS site
+             techs[1 + i % cardinality(techs)] AS tech, areas[1 + i % cardinality(areas)] AS area,
+             sites[1 + i % cardinality(areas)] AS site, {_AT} AS at
       FROM generate_series(1, :rows) AS i, picks
     )
     INSERT INTO work_orders (id, organization_id, number, title, description, type, priority,
                              status, location_id, site_id, requester_id, reported_at, due_at,
                              estimated_hours, status_changed_at, started_at, completed_at,
                              completed_by, verified_at, verified_by, closed_at, created_by,
-                             updated_by)
-    SELECT app.uuidv7(), CAST(:org AS uuid), 'WO-' || lpad(i::text, 6, '0'),
+                             updated_by, created_at, updated_at)
+    SELECT {_ID_AT}, CAST(:org AS uuid), 'WO-' || lpad(i::text, 6, '0'),
            'Repair ' || (ARRAY['pump','motor','gearbox','valve','conveyor'])[1 + i % 5]
              || ' ' || left(md5(i::text), 8),
            'seal leak on line ' || (i % 97) || ', vibration above limit',
            ({_TYPES})[1 + i % 6], ({_PRIORITIES})[1 + (i / 7) % 4], status, area, site,
            CASE WHEN i % 2 = 0 THEN CAST(:admin AS uuid) ELSE tech END,
-           now(), CASE WHEN i % 3 <> 0 THEN now() + (i % 60 - 20) * interval '1 day' END,
-           (i % 16) / 2.0, now(),
+           at, CASE WHEN i % 3 <> 0 THEN now() + (i % 60 - 20) * interval '1 day' END,
+           (i % 16) / 2.0, at,
            CASE WHEN status IN ('in_progress','on_hold','completed','verified','closed')
-                THEN now() END,
-           CASE WHEN status IN ('completed','verified','closed') THEN now() END,
+                THEN at END,
+           CASE WHEN status IN ('completed','verified','closed') THEN at END,
            CASE WHEN status IN ('completed','verified','closed') THEN tech END,
-           CASE WHEN status IN ('verified','closed') THEN now() END,
+           CASE WHEN status IN ('verified','closed') THEN at END,
            CASE WHEN status IN ('verified','closed') THEN CAST(:admin AS uuid) END,
-           CASE WHEN status = 'closed' THEN now() END,
-           CAST(:admin AS uuid), CAST(:admin AS uuid)
+           CASE WHEN status = 'closed' THEN at END,
+           CAST(:admin AS uuid), CAST(:admin AS uuid), at, at
     FROM numbered
     """
 )
@@ -133,9 +142,12 @@ _LINKS = [
 ]
 
 
-def build(conn: Connection, org: str, admin: str, rows: int) -> None:
-    """One tenant's work orders (the tenant's locations, technicians and assets exist)."""
-    params = {"org": org, "admin": admin, "rows": rows, "reserved": TRANSITION_ROWS * len(SIDES)}
+def build(
+    conn: Connection, org: str, admin: str, rows: int, reserved: int = TRANSITION_ROWS * len(SIDES)
+) -> None:
+    """One tenant's work orders (the tenant's locations, technicians and assets exist); the
+    first `reserved` are `in_progress` (the transition scenario's)."""
+    params = {"org": org, "admin": admin, "rows": rows, "reserved": reserved, "days": HISTORY_DAYS}
     conn.execute(_INSERT, params)
     for statement in _LINKS:
         conn.execute(statement, params)
