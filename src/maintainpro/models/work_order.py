@@ -288,7 +288,8 @@ class WorkOrderAsset(UUIDPrimaryKey, TenantOwned, Base):
         "work_order_assets",
         _fk("work_order_id", "work_orders", ondelete="CASCADE"),
         _fk("asset_id", "assets", ondelete="CASCADE"),
-        UniqueConstraint("work_order_id", "asset_id"),
+        # Tenant first: a work order's links are found by both columns whatever the tenant mix.
+        UniqueConstraint("organization_id", "work_order_id", "asset_id"),
         # "work on this asset" lists and the asset history, newest first.
         Index(
             "ix_work_order_assets_organization_id_asset_id",
@@ -308,7 +309,8 @@ class WorkOrderAssignee(UUIDPrimaryKey, TenantOwned, Base):
         "work_order_assignees",
         _fk("work_order_id", "work_orders", ondelete="CASCADE"),
         _fk("user_id", "users", ondelete="CASCADE"),
-        UniqueConstraint("work_order_id", "user_id"),
+        # Tenant first: a work order's links are found by both columns whatever the tenant mix.
+        UniqueConstraint("organization_id", "work_order_id", "user_id"),
         # assignedToMe: one user's work, newest first.
         Index(
             "ix_work_order_assignees_organization_id_user_id",

@@ -244,7 +244,7 @@ async def replace_links(
                 f" AND work_order_id = :id AND NOT ({column} = ANY(CAST(:ids AS uuid[]))))"
                 f" INSERT INTO {link} (id, organization_id, work_order_id, {column})"
                 " SELECT app.uuidv7(), :org, :id, x FROM unnest(CAST(:ids AS uuid[])) AS x"
-                f" ON CONFLICT (work_order_id, {column}) DO NOTHING"
+                f" ON CONFLICT (organization_id, work_order_id, {column}) DO NOTHING"
             ),
             {"org": organization_id, "id": work_order_id, "ids": list(ids)},
         )

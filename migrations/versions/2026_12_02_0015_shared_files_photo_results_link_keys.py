@@ -1,5 +1,6 @@
 """attachment rows may share a stored file (a request's photos carried over to its work
-order); a checklist photo result is a foreign key to its attachment
+order); a checklist photo result is a foreign key to its attachment; a work order's asset and
+assignee links are unique by tenant first
 
 Revision ID: 0015
 Revises: 0014
@@ -16,10 +17,22 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 AUDITED_DELETE = ("attachments", "activity_logs")
+# (table, linked column): the unique key becomes (organization_id, work_order_id, column), so
+# the read of a work order's links uses it by both leading columns; with one tenant holding
+# half the rows, the planner otherwise picked (organization_id, column, work_order_id) and
+# walked that tenant's whole range per work order.
+LINKS = (("work_order_assets", "asset_id"), ("work_order_assignees", "user_id"))
 PHOTO_FK = "fk_checklist_items_organization_id_result_attachment_id_attachments"
 
 
 def upgrade() -> None:
+    for table, column in LINKS:
+        op.drop_constraint(op.f(f"uq_{table}_work_order_id_{column}"), table, type_="unique")
+        op.create_unique_constraint(
+            op.f(f"uq_{table}_organization_id_work_order_id_{column}"),
+            table,
+            ["organization_id", "work_order_id", column],
+        )
     op.drop_index("uq_attachments_storage_key", table_name="attachments")
     op.create_index(
         "ix_attachments_organization_id_storage_key",
@@ -54,3 +67,10 @@ def downgrade() -> None:
     for table in AUDITED_DELETE:
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.create_index("uq_attachments_storage_key", "attachments", ["storage_key"], unique=True)
+    for table, column in LINKS:
+        op.drop_constraint(
+            op.f(f"uq_{table}_organization_id_work_order_id_{column}"), table, type_="unique"
+        )
+        op.create_unique_constraint(
+            op.f(f"uq_{table}_work_order_id_{column}"), table, ["work_order_id", column]
+        )
