@@ -11,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from bench import data
+from bench import data, scale
 from bench.load import Load
 from bench.report import markdown
 from bench.run import Bench
@@ -22,12 +22,6 @@ from maintainpro.config import Settings
 OUT = Path(__file__).parent / "out"
 
 
-def _count(value: str) -> int:
-    """`100k`, `1m`, `10m` or a plain number."""
-    digits, unit = value.lower().rstrip("km"), value.lower()[-1:]
-    return int(digits) * {"k": 1_000, "m": 1_000_000}.get(unit, 1)
-
-
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--assets", type=int, default=50_000, help="assets per tenant")
@@ -36,7 +30,7 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--scale",
-        type=_count,
+        type=scale.parse_count,
         default=0,
         help="work orders in all over 1,000 organizations (100k, 1m, 10m; bench/scale.py)",
     )

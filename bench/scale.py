@@ -23,6 +23,12 @@ TECHNICIANS = 4
 SLUG = "scale-{k:04d}"
 
 
+def parse_count(value: str) -> int:
+    """`100k`, `1m`, `10m` or a plain number."""
+    digits, unit = value.lower().rstrip("km"), value.lower()[-1:]
+    return int(digits) * {"k": 1_000, "m": 1_000_000}.get(unit, 1)
+
+
 def split(total: int) -> tuple[int, int, list[int]]:
     """Work orders of tenant A, of tenant B and of each further organization."""
     a, b = total // 2, max(1_000, total // 1_000)
