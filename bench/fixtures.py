@@ -102,10 +102,11 @@ class Fixtures:
     def origin(self) -> int:
         return int(datetime.fromisoformat(self.dataset.history_start).timestamp())
 
-    def login(self, base_url: str) -> str:
+    def login(self, base_url: str, email: str | None = None) -> str:
+        """An access token of the tenant's admin (or of `email`, same password)."""
         answer = post_json(
             f"{base_url}/api/v1/auth/login",
-            {"email": self.tenant.admin_email, "password": self.dataset.password},
+            {"email": email or self.tenant.admin_email, "password": self.dataset.password},
         )
         return str(answer["accessToken"])
 

@@ -208,7 +208,10 @@ class Bench:
         print(f"  {scenario.label}", flush=True)
         row = Row(scenario.key, scenario.label, scenario.target)
         token = fx.login(f"http://127.0.0.1:{api.port}")
-        auth = {"token": f"Bearer {token}", "key": f"Bearer {key}", "none": ""}[scenario.auth]
+        if scenario.auth == "technician":
+            email = work_orders.TECHNICIAN.format(slug=fx.tenant.slug)
+            token = fx.login(f"http://127.0.0.1:{api.port}", email)
+        auth = {"key": f"Bearer {key}", "none": ""}.get(scenario.auth, f"Bearer {token}")
         row.api = _attempt(
             row,
             "api",

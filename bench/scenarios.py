@@ -39,7 +39,7 @@ class Scenario:
     floor: str | None = None  # key of the floor measurement to compare with (None: no floor)
     pgbench: Callable[[Fixtures, Path], list[Path]] | None = None
     connections: int | None = None  # overrides -c (bulk)
-    auth: str = "token"  # "token", "key" or "none"
+    auth: str = "token"  # "token", "key", "technician" (tenant A's first) or "none"
 
 
 def _get(path: str) -> Env:
@@ -275,6 +275,31 @@ SCENARIOS = [
         work_orders.transition_env,
         ">= 0.4",
         floor="wo_transition",
+    ),
+    # Scale (issue 10): API only, compared from one data size to the next.
+    *(
+        Scenario(
+            f"wo_{key}",
+            f"GET /work-orders?{query}",
+            "get.lua",
+            work_orders.list_env(query),
+            "p95 <= 1.3x at 100k",
+        )
+        for key, query in (
+            ("filtered", "status=in_progress"),
+            ("overdue", "overdue=true"),
+            ("search_rare", f"q={work_orders.rare_term()}"),
+            ("search_common", "q=pump"),
+            ("deep_page", "cursor={cursor}"),
+        )
+    ),
+    Scenario(
+        "wo_mine",
+        "GET /work-orders?assignedToMe=true (a technician)",
+        "get.lua",
+        work_orders.list_env("assignedToMe=true"),
+        "p95 <= 1.3x at 100k",
+        auth="technician",
     ),
 ]
 BY_KEY = {s.key: s for s in SCENARIOS}

@@ -12,8 +12,9 @@ past year, oldest first, each id a UUIDv7 of its time: they fill the quarterly p
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID, uuid4
@@ -337,3 +338,39 @@ def transition_env(fx: Fixtures, side: Side) -> dict[str, str]:
         "BENCH_REASON": HOLD_REASON,
         "BENCH_AUTH": side.auth,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The scale scenarios (issue 10), API only: their p95 from one scale to the next is the figure.
+
+DEEP_PAGE = 200  # pages of PAGE rows: the cursor after the 10,000 newest
+RARE_NUMBER = 4242  # the title's md5 token of this position is in one work order per tenant
+TECHNICIAN = "login-0@{slug}.example.com"  # assigned every 512th work order of tenant A
+
+
+def rare_term() -> str:
+    return hashlib.md5(str(RARE_NUMBER).encode()).hexdigest()[:8]
+
+
+def deep_cursor(fx: Fixtures) -> str:
+    """The cursor of page DEEP_PAGE + 1 in the default order (newest first: the id is the
+    keyset's key and tie-breaker)."""
+    with fx.engine.begin() as conn:
+        last = conn.scalar(
+            text(
+                "SELECT id FROM work_orders WHERE organization_id = :org AND deleted_at IS NULL"
+                " ORDER BY id DESC OFFSET :n LIMIT 1"
+            ),
+            {"org": fx.tenant.organization_id, "n": DEEP_PAGE * PAGE - 1},
+        )
+    return encode_cursor(last, last)
+
+
+def list_env(query: str) -> Callable[[Fixtures, Side], dict[str, str]]:
+    def env(fx: Fixtures, side: Side) -> dict[str, str]:
+        path = f"/api/v1/work-orders?limit={PAGE}&{query}"
+        if "{cursor}" in path:
+            path = path.replace("{cursor}", deep_cursor(fx))
+        return {"BENCH_PATH": path, "BENCH_AUTH": side.auth}
+
+    return env

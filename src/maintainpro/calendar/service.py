@@ -54,7 +54,12 @@ async def events(
             WorkOrder,
             (WorkOrder.organization_id == CalendarEvent.organization_id)
             & (WorkOrder.id == CalendarEvent.work_order_id),
-        ).where(assigned_to(bindparam("me", principal.user_id, type_=Uuid())))
+        ).where(
+            assigned_to(
+                bindparam("me", principal.user_id, type_=Uuid()),
+                bindparam("org", principal.organization_id, type_=Uuid()),
+            )
+        )
     statement = statement.order_by(CalendarEvent.starts_at, CalendarEvent.id).limit(MAX_EVENTS)
     return list(await session.scalars(statement))
 
