@@ -1,6 +1,7 @@
 """attachment rows may share a stored file (a request's photos carried over to its work
 order); a checklist photo result is a foreign key to its attachment; a work order's asset and
-assignee links are unique by tenant first
+assignee links are unique by tenant first; the audit trail names a partitioned table by its
+own name, not its partition's; an index for the follow-up foreign key of checklist items
 
 Revision ID: 0015
 Revises: 0014
@@ -9,7 +10,10 @@ Create Date: 2026-12-02
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
+
+from maintainpro.core.migration_ops import run_sql
 
 revision: str = "0015"
 down_revision: str | None = "0014"
@@ -22,10 +26,39 @@ AUDITED_DELETE = ("attachments", "activity_logs")
 # half the rows, the planner otherwise picked (organization_id, column, work_order_id) and
 # walked that tenant's whole range per work order.
 LINKS = (("work_order_assets", "asset_id"), ("work_order_assignees", "user_id"))
+# A row trigger on a partitioned table runs with TG_TABLE_NAME set to the partition
+# (`work_orders_p2026_q1`); the audit trail names the table clients filter by.
+PARTITION_SUFFIX = "_p[0-9]{4}_(q[1-4]|[0-9]{2})$"
+PARENT_NAME = f"pg_catalog.regexp_replace(TG_TABLE_NAME, '{PARTITION_SUFFIX}', '')"
+TABLE_NAME = "TG_TABLE_NAME, (row_data ->> 'id')::uuid"
+AUDIT_DEFINITION = sa.text("SELECT pg_get_functiondef('app.audit_row()'::regprocedure)")
+FOLLOW_UP_INDEX = "ix_checklist_items_organization_id_follow_up_work_order_id"
 PHOTO_FK = "fk_checklist_items_organization_id_result_attachment_id_attachments"
 
 
+def _audit_row(old: str, new: str) -> None:
+    """Rewrites `app.audit_row` with `old` replaced by `new`."""
+    definition = op.get_bind().execute(AUDIT_DEFINITION).scalar_one()
+    assert old in definition, "app.audit_row is not the function this revision expects"
+    run_sql(definition.replace(old, new))
+
+
 def upgrade() -> None:
+    _audit_row(TABLE_NAME, TABLE_NAME.replace("TG_TABLE_NAME", PARENT_NAME))
+    # The entries written so far, every tenant's: the owner steps out of forced row security.
+    op.execute("ALTER TABLE activity_logs NO FORCE ROW LEVEL SECURITY")
+    op.execute(
+        "UPDATE activity_logs"
+        f" SET entity_type = regexp_replace(entity_type, '{PARTITION_SUFFIX}', '')"
+        f" WHERE entity_type ~ '{PARTITION_SUFFIX}'"
+    )
+    op.execute("ALTER TABLE activity_logs FORCE ROW LEVEL SECURITY")
+    op.create_index(
+        FOLLOW_UP_INDEX,
+        "checklist_items",
+        ["organization_id", "follow_up_work_order_id"],
+        postgresql_where=sa.text("follow_up_work_order_id IS NOT NULL"),
+    )
     for table, column in LINKS:
         op.drop_constraint(op.f(f"uq_{table}_work_order_id_{column}"), table, type_="unique")
         op.create_unique_constraint(
@@ -54,6 +87,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(
+        FOLLOW_UP_INDEX,
+        table_name="checklist_items",
+        postgresql_where=sa.text("follow_up_work_order_id IS NOT NULL"),
+    )
+    # The entries keep their table names; new ones name the partition again.
+    _audit_row(TABLE_NAME.replace("TG_TABLE_NAME", PARENT_NAME), TABLE_NAME)
     op.drop_constraint(op.f(PHOTO_FK), "checklist_items", type_="foreignkey")
     op.drop_index("ix_attachments_organization_id_storage_key", table_name="attachments")
     # One row per file again: the copies (newer rows on a file) go. Every tenant's rows, and

@@ -19,6 +19,7 @@ from maintainpro.core import context
 from maintainpro.core.pagination import encode_cursor
 from maintainpro.models import ActivityLog
 from tests.factories.identity import Tenant
+from tests.factories.work_order import make_work_order
 
 URL = "/api/v1/activity-logs"
 COLUMNS = [
@@ -299,3 +300,14 @@ async def test_export_reads_in_batches_and_stops_at_the_limit(
     )
     assert response.status_code == 200
     assert json.loads(response.text) == listed[:5]
+
+
+async def test_a_partitioned_table_is_named_by_its_own_name(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    """A work order's entries say `work_orders`, whichever quarter's partition holds the row."""
+    work = await make_work_order(client, acme)
+    entries = await _everything(client, acme, entityId=str(work["id"]))
+    assert {e["entityType"] for e in entries} == {"work_orders"}
+    by_type = await _everything(client, acme, entityType="work_orders", action="insert")
+    assert str(work["id"]) in {e["entityId"] for e in by_type}

@@ -112,6 +112,14 @@ class ChecklistItem(UUIDPrimaryKey, TenantOwned, Base, Audited):
             "min_value IS NULL OR max_value IS NULL OR min_value <= max_value", name="limits"
         ),
         CheckConstraint("(status = 'open') = (result_at IS NULL)", name="result_status"),
+        # The follow-up foreign key's referencing side: a work order's delete (a tenant purge)
+        # finds the items naming it without scanning them all.
+        Index(
+            "ix_checklist_items_organization_id_follow_up_work_order_id",
+            "organization_id",
+            "follow_up_work_order_id",
+            postgresql_where=text("follow_up_work_order_id IS NOT NULL"),
+        ),
     )
 
     # Server defaults (timestamps) are read back on insert: responses show them.
