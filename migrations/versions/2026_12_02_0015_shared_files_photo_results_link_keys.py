@@ -1,7 +1,8 @@
 """attachment rows may share a stored file (a request's photos carried over to its work
 order); a checklist photo result is a foreign key to its attachment; a work order's asset and
 assignee links are unique by tenant first; the audit trail names a partitioned table by its
-own name, not its partition's; an index for the follow-up foreign key of checklist items
+own name, not its partition's; an index for the follow-up foreign key of checklist items;
+ranked search ranks at most 10,000 candidates
 
 Revision ID: 0015
 Revises: 0014
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from maintainpro.core.migration_ops import run_sql
+from maintainpro.core.migration_ops import definer_function, run_sql
 
 revision: str = "0015"
 down_revision: str | None = "0014"
@@ -33,6 +34,40 @@ PARENT_NAME = f"pg_catalog.regexp_replace(TG_TABLE_NAME, '{PARTITION_SUFFIX}', '
 TABLE_NAME = "TG_TABLE_NAME, (row_data ->> 'id')::uuid"
 AUDIT_DEFINITION = sa.text("SELECT pg_get_functiondef('app.audit_row()'::regprocedure)")
 FOLLOW_UP_INDEX = "ix_checklist_items_organization_id_follow_up_work_order_id"
+# Ranked search (assets, work orders) ranks at most this many of the caller's matches: a term
+# in every row otherwise ranked them all (130 ms per page at 50,000 assets; no answer within
+# 10 s at 500,000 work orders). Fewer matches are ranked exactly as before.
+RANKED_AT_MOST = 10_000
+SEARCHES = {
+    "assets": "search_assets(query text, site_ids uuid[], after_rank float8, after_id uuid)",
+    "work_orders": (
+        "search_work_orders(query text, site_ids uuid[], after_rank float8, after_id uuid)"
+    ),
+}
+
+
+def _search(table: str, cap: int | None) -> str:
+    limit = f" LIMIT {cap}" if cap else ""
+    return f"""
+SELECT m.id, m.rank FROM (
+  SELECT c.id, pg_catalog.ts_rank(c.search_vector, terms.q)::float8 AS rank
+  FROM (SELECT pg_catalog.websearch_to_tsquery('simple', query) OPERATOR(pg_catalog.||)
+               pg_catalog.websearch_to_tsquery('english', query) AS q) terms,
+       LATERAL (SELECT t.id, t.search_vector FROM public.{table} t
+                WHERE t.organization_id = app.current_org() AND t.deleted_at IS NULL
+                  AND (site_ids IS NULL OR t.site_id = ANY (site_ids))
+                  AND t.search_vector OPERATOR(pg_catalog.@@) terms.q{limit}) c
+) m
+WHERE after_rank IS NULL OR m.rank < after_rank OR (m.rank = after_rank AND m.id > after_id)
+"""
+
+
+def _searches(cap: int | None) -> None:
+    for table, signature in SEARCHES.items():
+        returns = "TABLE(id uuid, rank float8)"
+        definer_function(signature, returns, _search(table, cap), replace=True, rows=100)
+
+
 PHOTO_FK = "fk_checklist_items_organization_id_result_attachment_id_attachments"
 
 
@@ -44,6 +79,7 @@ def _audit_row(old: str, new: str) -> None:
 
 
 def upgrade() -> None:
+    _searches(RANKED_AT_MOST)
     _audit_row(TABLE_NAME, TABLE_NAME.replace("TG_TABLE_NAME", PARENT_NAME))
     # The entries written so far, every tenant's: the owner steps out of forced row security.
     op.execute("ALTER TABLE activity_logs NO FORCE ROW LEVEL SECURITY")
@@ -87,6 +123,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _searches(None)  # every match ranked again
     op.drop_index(
         FOLLOW_UP_INDEX,
         table_name="checklist_items",

@@ -141,3 +141,19 @@ async def test_search_joins_its_ranked_matches_through_an_index(
         nodes = await plan_nodes(conn, literal_sql(statement))
         assert any(n.get("Function Name") == "search_assets" for n in nodes), nodes
         assert_indexed(nodes, "assets")
+
+
+async def test_a_term_in_every_asset_ranks_at_most_ten_thousand(
+    conn: AsyncConnection, acme: Tenant
+) -> None:
+    """Ranked search ranks a bounded number of the caller's matches (revision 0015); below the
+    bound every match is ranked (the other tests)."""
+    await conn.execute(
+        text("SELECT set_config('app.organization_id', :o, true)"), {"o": str(acme.organization_id)}
+    )
+    params = {"org": acme.organization_id, "location": None, "site": None, "rows": 10_050}
+    await conn.execute(FILL, params)
+    ranked = await conn.scalar(
+        text("SELECT count(*) FROM app.search_assets('pump', NULL, NULL, NULL)")
+    )
+    assert ranked == 10_000
