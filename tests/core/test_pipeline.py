@@ -274,6 +274,7 @@ async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> 
     assert len(listing._PAGES) == shapes
     codes, sent = await _technician_page(committed, tenant, {"q": "pump"})
     assert codes == ["N-1"]
-    assert len(sent) == 3, sent
-    assert "app.search_assets(" in sent[2]
-    assert "= ANY (" in sent[2]
+    assert len(sent) == 4, sent  # a search is planned with its values (prepared.plan_each_call)
+    assert "force_custom_plan" in sent[2]
+    assert "app.search_assets(" in sent[3]
+    assert "= ANY (" in sent[3]

@@ -165,6 +165,8 @@ async def _prepared_page(
         statement = _build_page(shape)
         if len(_PAGES) < _PAGES_KEPT:
             _PAGES[shape] = statement
+    if query.q:
+        await prepared.plan_each_call(session)  # the search's join depends on the tenant's size
     rows = await prepared.fetch(session, statement, _page_params(auth, query))
     if query.q:
         page, next_cursor = split_page(
@@ -232,6 +234,7 @@ def search_statement(auth: Authorized, query: AssetFilter) -> Select[tuple[objec
 
 async def _search(session: AsyncSession, auth: Authorized, query: AssetFilter) -> Page[AssetRead]:
     """Best matches first; the cursor is the last row's (rank, id)."""
+    await prepared.plan_each_call(session)
     rows = (await session.execute(search_statement(auth, query))).all()
     page, next_cursor = split_page(rows, query.limit, lambda row: (repr(row.rank), row.id))
     return Page(items=_items(page), next_cursor=next_cursor)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -132,3 +133,16 @@ async def fetch(
         return await driver.fetch(prepared.sql, *prepared.args(params))
     except Exception as exc:
         raise await _failed(connection, prepared, exc) from exc
+
+
+_CUSTOM_PLANS = prepare(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
+
+
+async def plan_each_call(session: AsyncSession) -> None:
+    """Until the transaction ends, every statement is planned with its parameters' values.
+
+    For statements whose best plan depends on the tenant's size (a ranked search joined back to
+    its rows): a generic plan costs every tenant as the average one, and once PostgreSQL
+    switched a prepared statement to it, a tenant holding half the rows got a hash join over
+    all of them (250 ms instead of 12 at 500,000 work orders)."""
+    await fetch(session, _CUSTOM_PLANS, {})

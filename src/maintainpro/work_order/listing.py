@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from maintainpro import tree
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
+from maintainpro.core import prepared
 from maintainpro.core.pagination import (
     Keyset,
     Page,
@@ -139,6 +140,7 @@ async def _search(
     session: AsyncSession, auth: Authorized, query: WorkOrderFilter
 ) -> Page[WorkOrderRead]:
     statement, params = search_statement(auth, query)
+    await prepared.plan_each_call(session)
     rows = (await session.execute(statement, params)).all()
     page, next_cursor = split_page(rows, query.limit, lambda row: (repr(row.rank), row.id))
     return Page(items=_items(page), next_cursor=next_cursor)
