@@ -90,6 +90,16 @@ def app_connections(engine: Engine, quiet_s: float = 5.0) -> dict[str, int]:
     return {str(state): int(count) for state, count in rows}
 
 
+def checkpoints(engine: Engine) -> dict[str, int]:
+    """The server's checkpoints so far, timed and requested (by WAL volume): a window that
+    holds one shows it in its latency."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT checkpoints_timed, checkpoints_req FROM pg_stat_bgwriter")
+        ).one()
+    return {"timed": int(row[0]), "requested": int(row[1])}
+
+
 def mixed_env(fx: Fixtures, auth: str, delay_ms: float) -> dict[str, str]:
     return {
         "BENCH_AUTH": auth,
@@ -144,6 +154,7 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
         delay *= trial.rate / target  # one correction from what the first guess gave
         procs.settle(api.pid, data.DATABASE)
         before = app_connections(engine)
+        checkpoints_before = checkpoints(engine)
         windows: list[Window] = []
         for _ in range(max(1, round(args.minutes * 60 / args.window))):
             window = Load(args.threads, args.connections, args.window, 0)
@@ -152,6 +163,7 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
             print(f"  {windows[-1]}", flush=True)
         procs.settle(api.pid, data.DATABASE)
         after = app_connections(engine)
+        checkpoints_after = checkpoints(engine)
     finally:
         api.stop()
         engine.dispose()
@@ -166,6 +178,9 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
         p99_first_last_max=[first.p99, last.p99, max(w.p99 for w in windows)],
         rss_growth=last.worker_rss_mb / first.worker_rss_mb - 1 if first.worker_rss_mb else 0.0,
         connections_before_after=[before, after],
+        checkpoints_during={
+            k: checkpoints_after[k] - checkpoints_before[k] for k in ("timed", "requested")
+        },
     )
     return result
 
@@ -193,7 +208,8 @@ def markdown(result: dict[str, object]) -> str:
         f" connection). Errors: {result['errors']}. p99 first / last / worst window:"
         f" {p99[0]:.1f} / {p99[1]:.1f} / {p99[2]:.1f} ms. Worker memory growth:"
         f" {growth:+.1%}. Application connections before / after:"
-        f" {result['connections_before_after']}.",
+        f" {result['connections_before_after']}. Checkpoints during the soak:"
+        f" {result['checkpoints_during']}.",
     ]
     return "\n".join(lines)
 
