@@ -3,15 +3,21 @@ the hour and before it is decided, at most five; carried to the work order on ap
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from maintainpro.app import create_app
+from maintainpro.config import Settings
+from maintainpro.core.db import Database
 from maintainpro.request.service import PUBLIC_PHOTOS
 from tests.attachment.test_routes import PDF, listed_of, png
+from tests.conftest import Committed
 from tests.factories.identity import Tenant
 from tests.request.test_links import make_link, path_of
 
@@ -76,3 +82,28 @@ async def test_photos_stop_once_decided_or_after_the_hour(
     for request in (late, decided):
         refused = await _send(client, f"{link}/requests/{request['id']}/photos", png(), "p.png")
         assert refused.status_code == 409, refused.text
+
+
+async def test_concurrent_uploads_stop_at_the_limit(
+    committed: Committed, settings: Settings, database: Database, tmp_path: Path
+) -> None:
+    """Seven uploads at once, each on its own connection with committed data: the request row
+    lock lets exactly five through."""
+    tenant = await committed.make_tenant(label="photos", roles=("admin",))
+    http = committed.client
+    link = path_of((await make_link(http, tenant, locationId=str(tenant.north.id)))["url"])
+    filed = (await http.post(link, json={"title": "Leak"})).json()
+    storage = settings.attachments.model_copy(update={"directory": tmp_path})
+    app = create_app(settings.model_copy(update={"attachments": storage}), database=database)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as uploads:
+        answers = await asyncio.gather(
+            *(
+                _send(uploads, f"{link}/requests/{filed['id']}/photos", png(), f"p{n}.png")
+                for n in range(PUBLIC_PHOTOS + 2)
+            )
+        )
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [201] * PUBLIC_PHOTOS + [409, 409], [a.text for a in answers]
+    stored = await listed_of(http, tenant, "request", filed["id"], "admin")
+    assert len(stored.json()["items"]) == PUBLIC_PHOTOS
