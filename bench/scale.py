@@ -6,7 +6,7 @@ rest, the k-th of them a share proportional to 1/k^1.1 (a long tail: the largest
 holds about a seventh of it, most hold a few dozen). Each further organization has a site
 with 10 buildings and 100 areas, an admin and 4 technicians, an asset per 10 work orders (at
 least 10) and its work orders built by the same generator as the tenants'
-(`work_orders.build`: statuses, history rows, assignees, asset links, the numbering counter).
+(`work_orders.build`: statuses, history rows, assignees, asset links, the number sequence).
 """
 
 from __future__ import annotations

@@ -2,12 +2,13 @@
 inputs of the load scripts.
 
 Data (per tenant, set-based SQL as the maintenance role): `rows` work orders numbered
-`WO-000001...` (the `work_order` counter set to the last one, every number reserved in
-`work_order_numbers`), a mix of types, priorities and statuses, requested by the admin or a
-technician, every one past `new` assigned to a technician, one history row each (from NULL to its
-status), every second one linked to an asset. The first TRANSITION_ROWS of each side (API, then
-floor) are `in_progress` and reserved for the transition scenario. They are reported over the
-past year, oldest first, each id a UUIDv7 of its time: they fill the quarterly partitions.
+`WO-000001...` (the tenant's `work_order` sequence taken past the last one, every number
+reserved in `work_order_numbers`), a mix of types, priorities and statuses, requested by the
+admin or a technician, every one past `new` assigned to a technician, one history row each
+(from NULL to its status), every second one linked to an asset. The first TRANSITION_ROWS of
+each side (API, then floor) are `in_progress` and reserved for the transition scenario. They
+are reported over the past year, oldest first, each id a UUIDv7 of its time: they fill the
+quarterly partitions.
 """
 
 from __future__ import annotations
@@ -108,13 +109,9 @@ _LINKS = [
         WHERE organization_id = CAST(:org AS uuid)
         """
     ),
-    text(
-        """
-        INSERT INTO number_counters (organization_id, sequence, last_value)
-        VALUES (CAST(:org AS uuid), 'work_order', :rows)
-        ON CONFLICT (organization_id, sequence) DO UPDATE SET last_value = excluded.last_value
-        """
-    ),
+    # The tenant's sequence taken past the generated numbers (a new tenant's starts at 1).
+    text("SELECT set_config('app.organization_id', CAST(:org AS text), true)"),
+    text("SELECT last_number FROM app.take_numbers('work_order', :rows)"),
     text(
         f"""{_PICKS}
         INSERT INTO work_order_assignees (id, organization_id, work_order_id, user_id)
@@ -256,7 +253,7 @@ def register(app: FastAPI, floor: Floor) -> None:
 
     @app.post("/api/v1/work-orders", status_code=201)
     async def create_work_order(body: CreateIn, response: Response) -> WorkOrderRead:
-        number = f"WF-{uuid4().hex[:24]}"  # no counter: a plain single-statement INSERT
+        number = f"WF-{uuid4().hex[:24]}"  # no numbering: a plain single-statement INSERT
         async with floor.tenant() as conn:
             row = await conn.fetchrow(INSERT, floor.org, number, body.title, floor.user)
         return _one(row, response)

@@ -143,12 +143,12 @@ def test_ids_numbers_and_partitions(seeded: Engine) -> None:
     numbers = _rows(
         seeded,
         "SELECT count(*), count(DISTINCT w.number), min(w.number), max(w.number),"
-        " count(n.number), max(c.last_value)"
+        " count(n.number), max(s.last_value)"
         " FROM work_orders w JOIN organizations o ON o.id = w.organization_id"
         " LEFT JOIN work_order_numbers n ON n.organization_id = w.organization_id"
         " AND n.number = w.number AND n.work_order_id = w.id"
-        " JOIN number_counters c ON c.organization_id = w.organization_id"
-        " AND c.sequence = 'work_order' WHERE o.slug = :s",
+        " JOIN pg_sequences s ON s.schemaname = 'numbering'"
+        " AND s.sequencename = 'work_order_' || replace(o.id::text, '-', '') WHERE o.slug = :s",
     )
     total = orders.WORK_ORDERS
     assert numbers == [(total, total, "WO-000001", f"WO-{total:06d}", total, total)]

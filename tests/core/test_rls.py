@@ -177,8 +177,10 @@ async def test_a_stale_empty_tenant_setting_reads_as_no_tenant(conn: AsyncConnec
 
 
 # SECURITY DEFINER functions that legitimately work across tenants (D4) and return only ids or
-# create partitions; every other one must filter by app.current_org() itself (D3).
+# create partitions or an organization's own sequences (the trigger on the organization row it
+# fires for); every other one must filter by app.current_org() itself (D3).
 CROSS_TENANT_FUNCTIONS = {
+    "number_sequences",
     "organizations_with_pending_outbox",
     "ensure_monthly_partitions",
     "ensure_partition_for",

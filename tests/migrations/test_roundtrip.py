@@ -21,7 +21,7 @@ OUR_OBJECTS = text(
     SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'S')
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-    UNION ALL SELECT nspname FROM pg_namespace WHERE nspname = 'app'
+    UNION ALL SELECT nspname FROM pg_namespace WHERE nspname IN ('app', 'numbering')
     UNION ALL SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND p.proname LIKE 'procrastinate%'
     """
@@ -125,6 +125,41 @@ def test_undoing_shared_files_keeps_one_row_per_file(
             forced = "SELECT relforcerowsecurity FROM pg_class WHERE relname = :t"
             for table in ("attachments", "activity_logs"):
                 assert conn.scalar(text(forced), {"t": table}) is True
+        migrator.upgrade("head")
+    finally:
+        migrator.dispose()
+        maint.dispose()
+        drop_database(server, base_settings, fresh.database)
+
+
+@pytest.mark.migrations
+def test_numbering_moves_between_counter_rows_and_sequences(
+    server: ServerTarget, base_settings: Settings, worker_name: str
+) -> None:
+    """0016 starts each organization's sequence after its counter's last number; its downgrade
+    writes the last number taken back into the counter row."""
+    fresh = recreate_database(server, base_settings, f"maintainpro_test_{worker_name}_numbers")
+    migrator = Migrator(fresh, base_settings.database)
+    maint = create_sync_engine(fresh, base_settings.database, Role.MAINT)
+    tenant = text("SELECT set_config('app.organization_id', id::text, true) FROM organizations")
+    take = text("SELECT last_number FROM app.take_numbers('work_order', 2)")
+    try:
+        migrator.upgrade("0015")
+        with maint.begin() as conn:
+            conn.execute(
+                text("INSERT INTO organizations (id, name, slug) VALUES (app.uuidv7(), 'O', 'o')")
+            )
+            conn.execute(
+                text("INSERT INTO number_counters SELECT id, 'work_order', 41 FROM organizations")
+            )
+        migrator.upgrade("0016")
+        with maint.begin() as conn:
+            conn.execute(tenant)
+            assert conn.scalar(take) == 43  # 42 and 43
+        migrator.downgrade("0015")
+        with maint.connect() as conn:
+            assert conn.scalar(text("SELECT last_value FROM number_counters")) == 43
+            assert conn.scalar(text("SELECT to_regnamespace('numbering')")) is None
         migrator.upgrade("head")
     finally:
         migrator.dispose()

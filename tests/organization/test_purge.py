@@ -11,6 +11,13 @@ from maintainpro.models import Location, Organization
 from maintainpro.organization import service as organization_service
 from tests.factories.organization import new_site
 
+# pg_class, which every role reads (the numbering schema itself is the definers' only).
+SEQUENCE = text(
+    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = 'numbering'"
+    " AND c.relname = 'work_order_' || replace(CAST(CAST(:o AS uuid) AS text), '-', '')"
+)
+
 
 async def test_purge_removes_the_tenant_and_its_trail(
     database: Database, maint_database: Database
@@ -34,6 +41,7 @@ async def test_purge_removes_the_tenant_and_its_trail(
                 )
             )
         async with transaction(database.sessions) as session:
+            assert await session.scalar(SEQUENCE, {"o": org_id}) == 1
             with pytest.raises(DBAPIError, match="permission denied"):
                 await organization_service.purge(session, org_id)
     async with transaction(maint_database.sessions) as session:
@@ -45,4 +53,5 @@ async def test_purge_removes_the_tenant_and_its_trail(
                 text(f"SELECT count(*) FROM {table} WHERE {column} = :o"), {"o": org_id}
             )
             assert (table, left) == (table, 0)
+        assert await session.scalar(SEQUENCE, {"o": org_id}) == 0
         assert await organization_service.purge(session, org_id) is False

@@ -29,13 +29,13 @@ async def write_orders(
         text("SELECT app.ensure_quarterly_partitions('work_orders', 1, :back)"),
         {"back": quarters_back},
     )
+    # The seed's transaction began before its tenant was known: numbers are the tenant's.
+    await session.execute(
+        text("SELECT set_config('app.organization_id', :org, true)"), {"org": str(organization_id)}
+    )
     last = await session.scalar(
-        text(
-            "INSERT INTO number_counters AS c (organization_id, sequence, last_value)"
-            " VALUES (:org, 'work_order', :n) ON CONFLICT (organization_id, sequence)"
-            " DO UPDATE SET last_value = c.last_value + :n RETURNING last_value"
-        ),
-        {"org": organization_id, "n": len(work)},
+        text("SELECT last_number FROM app.take_numbers('work_order', :n)"),
+        {"n": len(work)},
     )
     assert isinstance(last, int)
     first_number = last - len(work) + 1

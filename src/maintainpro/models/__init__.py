@@ -27,7 +27,6 @@ from maintainpro.models.user import GrantableRole, User, UserSite
 from maintainpro.models.vendor import Contractor, Vendor
 from maintainpro.models.work_order import (
     FailureCode,
-    NumberCounter,
     Team,
     TeamMember,
     WorkOrder,
@@ -64,7 +63,6 @@ __all__ = [
     "Meter",
     "MeterReading",
     "MfaBackupCode",
-    "NumberCounter",
     "Organization",
     "OutboxEvent",
     "PasswordResetToken",

@@ -8,7 +8,6 @@ from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
@@ -139,21 +138,6 @@ class FailureCode(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Versi
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(2000))
     asset_category: Mapped[str | None] = mapped_column(String(100))
-
-
-class NumberCounter(TenantOwned, Base):
-    """The last number handed out per organization and sequence (work orders, later purchase
-    orders): one row, bumped by `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` late in the
-    creating transaction (D5). A rolled-back create leaves a gap, which is allowed."""
-
-    __tablename__ = "number_counters"
-    __table_args__ = (
-        ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
-        PrimaryKeyConstraint("organization_id", "sequence"),
-    )
-
-    sequence: Mapped[str] = mapped_column(String(32))
-    last_value: Mapped[int] = mapped_column(BigInteger)
 
 
 class WorkOrderNumber(TenantOwned, Base):

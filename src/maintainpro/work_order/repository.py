@@ -164,19 +164,14 @@ async def transitions(
     return [dict(row) for row in rows]
 
 
-# The number is taken last, right before the row is written, so the counter row is locked for
-# as short a time as possible (D5); gaps from rolled-back creates are allowed.
 # The response's columns, for statements that answer with the row they wrote.
 RETURNED = ", ".join(column.name for column in COLUMNS)
+# The number comes from the organization's sequence (D5 as amended): no row lock, so
+# concurrent creates of one tenant do not queue; a rolled-back create leaves a gap.
 _INSERT = text(f"""
-WITH counter AS (
-  INSERT INTO number_counters AS c (organization_id, sequence, last_value)
-  VALUES (:org, 'work_order', 1)
-  ON CONFLICT (organization_id, sequence) DO UPDATE SET last_value = c.last_value + 1
-  RETURNING last_value
-), numbered AS (
-  SELECT 'WO-' || lpad(last_value::text, greatest(6, length(last_value::text)), '0') AS number
-  FROM counter
+WITH numbered AS (
+  SELECT 'WO-' || lpad(last_number::text, greatest(6, length(last_number::text)), '0') AS number
+  FROM app.take_numbers('work_order', 1)
 ), created AS (
   INSERT INTO work_orders (
     id, organization_id, number, title, description, type, priority, status, location_id,
@@ -221,7 +216,7 @@ async def insert(session: AsyncSession, values: Mapping[str, object]) -> dict[st
     """Writes the work order with its number, links, history entry and event; returns the row
     as a read shows it (the links as a read orders them), so no re-read is needed."""
     row = await prepared.fetchrow(session, INSERT, values)
-    assert row is not None, "an INSERT ... SELECT from one counter row writes one row"
+    assert row is not None, "an INSERT ... SELECT from one taken number writes one row"
     created = dict(row)
     for name in ("asset_ids", "assignee_ids"):
         ids = values[name]
