@@ -71,15 +71,11 @@ async def create_asset(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> AssetRead | Response:
     async def create() -> AssetRead:
-        asset = await asset_service.create(session, auth, body)
-        set_etag(response, asset.version)
-        return _read(asset)
+        return _read(await asset_service.create(session, auth, body))
 
-    principal = auth.principal
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         "POST /assets",
         idempotency_key,
         body,

@@ -87,14 +87,7 @@ async def upload_attachment(
             "sha256": upload.sha256.hex(),
         }
     )
-    slot = await idempotency.begin(
-        session,
-        principal.organization_id,
-        principal.user_id,
-        CREATE_ROUTE,
-        idempotency_key,
-        fingerprint,
-    )
+    slot = await idempotency.begin(session, principal, CREATE_ROUTE, idempotency_key, fingerprint)
     if slot is not None and slot.replay is not None:
         return slot.replay
     blobs = service.blobs_of(principal.organization_id, upload, prepared)

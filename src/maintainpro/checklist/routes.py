@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 from uuid import UUID
 
@@ -55,32 +54,6 @@ CanReadWork = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Acti
 CanWork = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.UPDATE))]
 
 
-async def _once(
-    session: DbSession,
-    auth: Authorized,
-    route: str,
-    key: str | None,
-    body: BaseModel,
-    response: Response,
-    make: Callable[[], Awaitable[M]],
-    version: Callable[[M], int] | None = None,
-) -> M | Response:
-    """A create under `Idempotency-Key` (D11): a retry with the same key and body replays the
-    first answer."""
-    principal = auth.principal
-    slot = await idempotency.begin(
-        session, principal.organization_id, principal.user_id, route, key, body
-    )
-    if slot is not None and slot.replay is not None:
-        return slot.replay
-    created = await make()
-    if version is not None:
-        set_etag(response, version(created))
-    if slot is not None:
-        await slot.store(session, status.HTTP_201_CREATED, created, response)
-    return created
-
-
 # Templates.
 
 
@@ -99,15 +72,14 @@ async def create_template(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> TemplateRead | Response:
-    return await _once(
+    return await idempotency.create_once(
         session,
-        auth,
+        auth.principal,
         "POST /work-order-templates",
         idempotency_key,
         body,
         response,
         lambda: templates.create(session, auth, body),
-        lambda template: template.version,
     )
 
 
@@ -164,9 +136,9 @@ async def add_checklist(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ChecklistRead | Response:
-    return await _once(
+    return await idempotency.create_once(
         session,
-        auth,
+        auth.principal,
         f"POST /work-orders/{work_order_id}/checklists",
         idempotency_key,
         body,
@@ -188,9 +160,9 @@ async def add_items(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ChecklistRead | Response:
     """Appends items to the checklist; answers with the whole checklist."""
-    return await _once(
+    return await idempotency.create_once(
         session,
-        auth,
+        auth.principal,
         f"POST /work-orders/{work_order_id}/checklists/{checklist_id}/items",
         idempotency_key,
         body,
@@ -238,9 +210,9 @@ async def sign_checklist(
 ) -> SignatureRead | Response:
     """Signs the checklist as it stands: the SHA-256 of its canonical JSON state (items and
     results, sorted keys, no whitespace) is kept with the signature."""
-    return await _once(
+    return await idempotency.create_once(
         session,
-        auth,
+        auth.principal,
         f"POST /work-orders/{work_order_id}/checklists/{checklist_id}/signatures",
         idempotency_key,
         body,

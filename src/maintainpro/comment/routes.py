@@ -46,23 +46,15 @@ async def create_comment(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CommentRead | Response:
-    principal = auth.principal
-    slot = await idempotency.begin(
+    return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
-        # A key names one create on one work order.
-        f"POST /work-orders/{work_order_id}/comments",
+        auth.principal,
+        f"POST /work-orders/{work_order_id}/comments",  # a key names one create on one work order
         idempotency_key,
         body,
+        response,
+        lambda: service.create(session, auth, work_order_id, body),
     )
-    if slot is not None and slot.replay is not None:
-        return slot.replay
-    comment = await service.create(session, auth, work_order_id, body)
-    set_etag(response, comment.version)
-    if slot is not None:
-        await slot.store(session, status.HTTP_201_CREATED, comment, response)
-    return comment
 
 
 @router.get("/{comment_id}")

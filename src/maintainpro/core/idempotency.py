@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import Annotated, TypeVar
+from typing import Annotated, Protocol, TypeVar
 from uuid import UUID
 
 import orjson
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.core import prepared
 from maintainpro.core.errors import Conflict, FieldError, ValidationFailed
+from maintainpro.core.etag import set_etag
 
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=24)
@@ -39,6 +40,17 @@ IdempotencyKeyHeader = Annotated[
         " return the first answer instead of creating again.",
     ),
 ]
+
+
+class Caller(Protocol):
+    """Who creates: a key is theirs alone (the authenticated principal)."""
+
+    @property
+    def organization_id(self) -> UUID: ...
+
+    @property
+    def user_id(self) -> UUID: ...
+
 
 _LOOKUP = prepared.prepare(
     text("""
@@ -112,12 +124,7 @@ def _replay(status_code: int, body: object, headers: object) -> Response:
 
 
 async def begin(
-    session: AsyncSession,
-    organization_id: UUID,
-    user_id: UUID,
-    route: str,
-    key: str | None,
-    body: BaseModel,
+    session: AsyncSession, caller: Caller, route: str, key: str | None, body: BaseModel
 ) -> Slot | None:
     """None without a key; otherwise the slot of this key, its stored answer in `replay` if the
     create already happened."""
@@ -125,6 +132,7 @@ async def begin(
         return None
     key = _checked(key)
     body_hash = hashlib.sha256(body.model_dump_json(by_alias=True).encode()).digest()
+    organization_id, user_id = caller.organization_id, caller.user_id
     slot = Slot(organization_id, user_id, route, key, body_hash)
     scope = f"{organization_id}/{user_id}/{route}/{key}"
     row = await prepared.fetchrow(
@@ -170,8 +178,7 @@ M = TypeVar("M", bound=BaseModel)
 
 async def create_once(
     session: AsyncSession,
-    organization_id: UUID,
-    user_id: UUID,
+    caller: Caller,
     route: str,
     key: str | None,
     body: BaseModel,
@@ -179,11 +186,15 @@ async def create_once(
     create: Callable[[], Awaitable[M]],
 ) -> M | Response:
     """A keyed 201 create: the stored answer when this key already created, else `create()`
-    (which sets its response headers first) stored under the key."""
-    slot = await begin(session, organization_id, user_id, route, key, body)
+    stored under the key. A created resource with a `version` gets its ETag here (before the
+    answer is stored, so a replay carries it too); other headers `create()` sets itself."""
+    slot = await begin(session, caller, route, key, body)
     if slot is not None and slot.replay is not None:
         return slot.replay
     created = await create()
+    version = getattr(created, "version", None)
+    if isinstance(version, int):
+        set_etag(response, version)
     if slot is not None:
         await slot.store(session, 201, created, response)
     return created

@@ -49,16 +49,12 @@ async def create_craft(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CraftRead | Response:
-    principal = auth.principal
-    slot = await idempotency.begin(
-        session, principal.organization_id, principal.user_id, CREATE_ROUTE, idempotency_key, body
+    async def create() -> CraftRead:
+        return _read(await service.create(session, auth, body), response)
+
+    return await idempotency.create_once(
+        session, auth.principal, CREATE_ROUTE, idempotency_key, body, response, create
     )
-    if slot is not None and slot.replay is not None:
-        return slot.replay
-    craft = _read(await service.create(session, auth, body), response)
-    if slot is not None:
-        await slot.store(session, status.HTTP_201_CREATED, craft, response)
-    return craft
 
 
 @router.get("/{craft_id}")

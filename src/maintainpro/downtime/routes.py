@@ -52,11 +52,9 @@ async def create_downtime(
     async def create() -> DowntimeRead:
         return _read(await downtime_service.create(session, auth, asset_id, body), response)
 
-    principal = auth.principal
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         f"POST /assets/{asset_id}/downtime",
         idempotency_key,
         body,

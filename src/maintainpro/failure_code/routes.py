@@ -57,15 +57,12 @@ async def create_failure_code(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FailureCodeRead | Response:
-    principal = auth.principal
-
     async def create() -> FailureCodeRead:
         return _one(await service.create(session, auth, body), response)
 
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         CREATE_ROUTE,
         idempotency_key,
         body,

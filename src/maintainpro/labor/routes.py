@@ -87,21 +87,13 @@ async def create_labor(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> LaborEntryRead | Response:
-    principal = auth.principal
-    slot = await idempotency.begin(
-        session,
-        principal.organization_id,
-        principal.user_id,
-        f"POST /work-orders/{work_order_id}/labor",
-        idempotency_key,
-        body,
+    async def create() -> LaborEntryRead:
+        return _read(await service.create(session, auth, work_order_id, body), response)
+
+    route = f"POST /work-orders/{work_order_id}/labor"
+    return await idempotency.create_once(
+        session, auth.principal, route, idempotency_key, body, response, create
     )
-    if slot is not None and slot.replay is not None:
-        return slot.replay
-    entry = _read(await service.create(session, auth, work_order_id, body), response)
-    if slot is not None:
-        await slot.store(session, status.HTTP_201_CREATED, entry, response)
-    return entry
 
 
 @router.get(ENTRY)

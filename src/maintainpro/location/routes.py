@@ -49,15 +49,11 @@ async def create_location(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> LocationRead | Response:
     async def create() -> LocationRead:
-        location = await location_service.create(session, auth, body)
-        set_etag(response, location.version)
-        return LocationRead.model_validate(location)
+        return LocationRead.model_validate(await location_service.create(session, auth, body))
 
-    principal = auth.principal
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         "POST /locations",
         idempotency_key,
         body,

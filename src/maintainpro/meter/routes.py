@@ -56,15 +56,11 @@ async def create_meter(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> MeterRead | Response:
     async def create() -> MeterRead:
-        meter = await meter_service.create(session, auth, body)
-        set_etag(response, meter.version)
-        return MeterRead.model_validate(meter)
+        return MeterRead.model_validate(await meter_service.create(session, auth, body))
 
-    principal = auth.principal
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         "POST /meters",
         idempotency_key,
         body,

@@ -56,22 +56,15 @@ async def create_request(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> RequestRead | Response:
-    principal = auth.principal
-    slot = await idempotency.begin(
+    return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         CREATE_ROUTE,
         idempotency_key,
         body,
+        response,
+        lambda: service.create(session, auth, body),
     )
-    if slot is not None and slot.replay is not None:
-        return slot.replay
-    request = await service.create(session, auth, body)
-    set_etag(response, request.version)
-    if slot is not None:
-        await slot.store(session, status.HTTP_201_CREATED, request, response)
-    return request
 
 
 @router.get("/{request_id}")

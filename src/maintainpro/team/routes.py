@@ -66,15 +66,12 @@ async def create_team(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> TeamRead | Response:
-    principal = auth.principal
-
     async def create() -> TeamRead:
         return _one(await service.create(session, auth, body), response)
 
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         CREATE_ROUTE,
         idempotency_key,
         body,

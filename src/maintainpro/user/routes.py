@@ -44,14 +44,11 @@ async def create_user(
 ) -> UserRead | Response:
     async def create() -> UserRead:
         user = await user_service.create_user(session, settings.auth, auth, body)
-        set_etag(response, user.version)
         return await user_service.read(session, user)
 
-    principal = auth.principal
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         "POST /users",
         idempotency_key,
         body,

@@ -103,11 +103,9 @@ async def create_vendor(
         vendor = await partner_service.create(session, auth, VENDORS, body)
         return _one(VendorRead, vendor, response)
 
-    principal = auth.principal
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         "POST /vendors",
         idempotency_key,
         body,
@@ -175,11 +173,9 @@ async def create_contractor(
         contractor = await partner_service.create(session, auth, CONTRACTORS, body)
         return _one(ContractorRead, contractor, response)
 
-    principal = auth.principal
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         "POST /contractors",
         idempotency_key,
         body,

@@ -52,21 +52,14 @@ async def create_work_order(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> WorkOrderRead | Response:
-    async def create() -> WorkOrderRead:
-        work_order = await service.create(session, auth, body)
-        set_etag(response, work_order.version)
-        return work_order
-
-    principal = auth.principal
     return await idempotency.create_once(
         session,
-        principal.organization_id,
-        principal.user_id,
+        auth.principal,
         CREATE_ROUTE,
         idempotency_key,
         body,
         response,
-        create,
+        lambda: service.create(session, auth, body),
     )
 
 
