@@ -48,6 +48,8 @@ class Endpoint:
             .replace("{item}", "{item_id}")
             .replace("{entry}", "{entry_id}")
             .replace("{comment}", "{comment_id}")
+            .replace("{usage}", "{usage_id}")
+            .replace("{store}", "{storeroom_id}")
             .replace("{missing}", self._missing_name)
         )
 
@@ -70,6 +72,8 @@ class Endpoint:
             ("/calendar/feeds/", "{feed_id}"),
             ("/crafts/", "{craft_id}"),
             ("/attachments/", "{attachment_id}"),
+            ("/parts/", "{part_id}"),
+            ("/stock-movements/", "{movement_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -441,6 +445,65 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/attachments/{missing}/content", Resource.ATTACHMENT, Action.READ),
     Endpoint("GET", "/api/v1/attachments/{missing}/thumbnail", Resource.ATTACHMENT, Action.READ),
     Endpoint("DELETE", "/api/v1/attachments/{missing}", Resource.ATTACHMENT, Action.DELETE),
+    Endpoint("GET", "/api/v1/parts", Resource.PART, Action.READ),
+    Endpoint(
+        "POST", "/api/v1/parts", Resource.PART, Action.CREATE, {"partNumber": "P", "name": "p"}
+    ),
+    Endpoint("GET", "/api/v1/parts/{missing}", Resource.PART, Action.READ),
+    Endpoint("PATCH", "/api/v1/parts/{missing}", Resource.PART, Action.UPDATE, {"name": "n"}),
+    Endpoint("DELETE", "/api/v1/parts/{missing}", Resource.PART, Action.DELETE),
+    Endpoint("GET", "/api/v1/parts/{missing}/stock", Resource.STOCK, Action.READ),
+    Endpoint(
+        "PUT",
+        "/api/v1/parts/{missing}/stock/{store}",
+        Resource.STOCK,
+        Action.UPDATE,
+        {"reorderPoint": "1"},
+    ),
+    Endpoint("GET", "/api/v1/stock-movements", Resource.STOCK, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/stock-movements",
+        Resource.STOCK,
+        Action.CREATE,
+        {"partId": UNKNOWN, "storeroomId": UNKNOWN, "kind": "receipt", "quantity": "1"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/stock-movements/{missing}/reverse",
+        Resource.STOCK,
+        Action.CREATE,
+        {"reason": "r"},
+    ),
+    Endpoint("GET", "/api/v1/reorder-proposals", Resource.STOCK, Action.READ),
+    Endpoint("GET", "/api/v1/work-orders/{missing}/parts", Resource.WORK_ORDER_PART, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/parts",
+        Resource.WORK_ORDER_PART,
+        Action.CREATE,
+        {"partId": UNKNOWN, "storeroomId": UNKNOWN, "quantity": "1"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/parts/{usage}/issue",
+        Resource.WORK_ORDER_PART,
+        Action.UPDATE,
+        {},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/parts/{usage}/return",
+        Resource.WORK_ORDER_PART,
+        Action.UPDATE,
+        {"quantity": "1"},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/work-orders/{missing}/parts/{usage}",
+        Resource.WORK_ORDER_PART,
+        Action.DELETE,
+    ),
 ]
 
 
@@ -489,6 +552,8 @@ def _fill(endpoint: Endpoint, tenant: Tenant) -> str:
         item=uuid4(),
         entry=uuid4(),
         comment=uuid4(),
+        usage=uuid4(),
+        store=tenant.north.id,
     )
 
 

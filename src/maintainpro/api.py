@@ -17,6 +17,7 @@ from maintainpro.comment.routes import router as comment_router
 from maintainpro.craft.routes import router as craft_router
 from maintainpro.downtime.routes import router as downtime_router
 from maintainpro.failure_code.routes import router as failure_code_router
+from maintainpro.inventory.routes import router as inventory_router
 from maintainpro.labor.routes import router as labor_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
@@ -57,6 +58,7 @@ DOMAINS: tuple[APIRouter, ...] = (
     craft_router,
     comment_router,
     attachment_router,
+    inventory_router,
 )
 # Reached without credentials through secret URLs (request links, calendar feeds), mounted at
 # the root: the URL printed on a label or given to a calendar app names no API version.

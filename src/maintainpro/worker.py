@@ -11,6 +11,7 @@ from maintainpro.auth.tasks import blueprint as auth_tasks
 from maintainpro.config import Settings
 from maintainpro.core.database import Role, ServerTarget, role_url
 from maintainpro.core.db import create_database
+from maintainpro.inventory.tasks import blueprint as inventory_tasks
 from maintainpro.outbox.tasks import blueprint as outbox_tasks
 from maintainpro.partition.tasks import blueprint as partition_tasks
 
@@ -42,6 +43,7 @@ def build_job_app(target: ServerTarget, settings: Settings) -> procrastinate.App
     app.add_tasks_from(partition_tasks, namespace="partitions")
     app.add_tasks_from(auth_tasks, namespace="auth")
     app.add_tasks_from(attachment_tasks, namespace="attachments")
+    app.add_tasks_from(inventory_tasks, namespace="inventory")
     return app
 
 

@@ -528,3 +528,34 @@ async def test_the_demo_technician_reads_labor_checklists_and_comments(
     replies = [c for c in thread if c["parentId"] is not None]
     assert replies
     assert all(c["parentId"] in ids for c in replies)
+
+
+DEMO_STOCK = (
+    "FROM parts_inventory s JOIN organizations o ON o.id = s.organization_id WHERE o.slug = :s"
+)
+
+
+def test_the_stores_balance_to_their_ledger(seeded: Engine) -> None:
+    [(parts, storerooms, rows, low, unbalanced, priced)] = _rows(
+        seeded,
+        "SELECT (SELECT count(*) FROM parts p WHERE p.organization_id = o.id),"
+        " count(DISTINCT s.storeroom_id), count(*),"
+        " count(*) FILTER (WHERE s.on_hand - s.reserved <= s.reorder_point),"
+        " count(*) FILTER (WHERE s.on_hand <> (SELECT sum(m.quantity) FROM stock_movements m"
+        "   WHERE m.organization_id = s.organization_id AND m.part_id = s.part_id"
+        "   AND m.storeroom_id = s.storeroom_id)),"
+        " count(*) FILTER (WHERE s.average_unit_cost > 0)"
+        f" {DEMO_STOCK} GROUP BY o.id",
+    )
+    assert int(str(parts)) >= 150
+    assert storerooms == 2
+    assert int(str(rows)) > int(str(parts))  # every part in the main storeroom, some in both
+    assert 0 < int(str(low)) < int(str(rows)) // 4  # some, not most, at the reorder point
+    assert unbalanced == 0
+    assert priced == rows
+    [(preferred, parts_sold)] = _rows(
+        seeded,
+        "SELECT count(*) FILTER (WHERE v.preferred), count(DISTINCT v.part_id)"
+        " FROM vendor_parts v JOIN organizations o ON o.id = v.organization_id WHERE o.slug = :s",
+    )
+    assert preferred == parts_sold == parts

@@ -37,6 +37,8 @@ SAMPLES: dict[str, str] = {
     "search_comments": "app.search_comments('kestrel', NULL, NULL, NULL)",
     "prune_idempotency_keys": "app.prune_idempotency_keys(now() - interval '1 day')",
     "take_numbers": "app.take_numbers('work_order', 1)",
+    "search_parts": "app.search_parts('kestrel', NULL, NULL)",
+    "organizations_with_stock": "app.organizations_with_stock()",
 }
 
 # Functions that answer with a value of the caller's tenant, no row of any table: one row with
@@ -53,6 +55,7 @@ CROSS_TENANT = {
     "ensure_partition_for": "partition DDL: returns nothing",
     "ensure_quarterly_partitions": "partition DDL: returns how many were created",
     "prune_idempotency_keys": "housekeeping: returns how many expired keys it removed",
+    "organizations_with_stock": "the ledger check lists organizations to check",
 }
 
 # Trigger functions cannot be called; their effect is tested where they act.
@@ -92,6 +95,7 @@ async def _world(client: httpx.AsyncClient, conn: AsyncConnection, tenant: Tenan
         ),
         await _post(client, tenant, "/api/v1/vendors", {"name": "Kestrel supply", **here}),
         await _post(client, tenant, "/api/v1/contractors", {"name": "Kestrel crew", **here}),
+        await _post(client, tenant, "/api/v1/parts", {"partNumber": "K1", "name": "Kestrel seal"}),
     }
     work_order = await _post(client, tenant, "/api/v1/work-orders", {"title": "Kestrel pump leaks"})
     comment = await _post(

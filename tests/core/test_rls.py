@@ -188,6 +188,7 @@ CROSS_TENANT_FUNCTIONS = {
     "organizations_with_expired_credentials",
     "ensure_quarterly_partitions",
     "prune_idempotency_keys",
+    "organizations_with_stock",
 }
 
 

@@ -47,6 +47,12 @@ class Resource(StrEnum):
     CRAFT = "craft"
     COMMENT = "comment"
     ATTACHMENT = "attachment"
+    # The parts catalogue (organization-wide), vendor parts and the spare parts of assets.
+    PART = "part"
+    # Stock per storeroom and the ledger; SITE = storerooms of the user's sites.
+    STOCK = "stock"
+    # Parts planned and used on a work order: the scope is the work orders it may touch.
+    WORK_ORDER_PART = "work_order_part"
 
 
 class Action(StrEnum):
@@ -98,6 +104,9 @@ MATRIX: dict[str, Grants] = {
         Resource.CRAFT: _all(*_CRUD),
         Resource.COMMENT: _comments(Scope.ALL, Scope.ALL),
         Resource.ATTACHMENT: _files(Scope.ALL),
+        Resource.PART: _all(*_CRUD),
+        Resource.STOCK: _all(*_CRUD),
+        Resource.WORK_ORDER_PART: _all(*_CRUD),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -117,6 +126,9 @@ MATRIX: dict[str, Grants] = {
         Resource.CRAFT: _all(Action.READ),
         Resource.COMMENT: _comments(Scope.SITE, Scope.SITE),
         Resource.ATTACHMENT: _files(Scope.SITE),
+        Resource.PART: _all(Action.READ),
+        Resource.STOCK: _all(Action.READ, scope=Scope.SITE),
+        Resource.WORK_ORDER_PART: _all(*_CRUD, scope=Scope.SITE),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -139,6 +151,10 @@ MATRIX: dict[str, Grants] = {
         Resource.CRAFT: _all(Action.READ),
         Resource.COMMENT: _comments(Scope.ASSIGNED),
         Resource.ATTACHMENT: _files(),
+        Resource.PART: _all(Action.READ),
+        Resource.STOCK: _all(Action.READ, scope=Scope.SITE),
+        # Technicians plan, issue and return parts on their own work.
+        Resource.WORK_ORDER_PART: _all(*_CRUD, scope=Scope.ASSIGNED),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -156,6 +172,9 @@ MATRIX: dict[str, Grants] = {
         Resource.REQUEST: _all(Action.READ, Action.CREATE, scope=Scope.OWN),
         Resource.COMMENT: _comments(Scope.SITE),
         Resource.ATTACHMENT: _files(),
+        Resource.PART: _all(*_CRUD),
+        Resource.STOCK: _all(*_CRUD, scope=Scope.SITE),
+        Resource.WORK_ORDER_PART: _all(*_CRUD, scope=Scope.SITE),
     },
     "contractor": {
         Resource.ORGANIZATION: _all(Action.READ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from uuid_utils.compat import uuid7
 from maintainpro.auth import passwords
 from maintainpro.config import DemoSettings
 from maintainpro.core import context
-from maintainpro.demo import work
+from maintainpro.demo import stores, work
 from maintainpro.demo.plant import AREAS, seed_plant
 from maintainpro.models import Location, Organization, User, UserSite
 from maintainpro.organization import service as organization_service
@@ -80,7 +81,7 @@ def demo_email(role: str, domain: str) -> str:
 def step_count() -> int:
     """How many times `seed` reports progress."""
     people = len(DEMO_USERS) + len(DEMO_CREW)
-    return len(SITE_TREE) + people + len(AREAS) + 1 + len(work.STEPS)
+    return len(SITE_TREE) + people + len(AREAS) + 1 + len(work.STEPS) + 1
 
 
 async def find_demo(session: AsyncSession) -> Organization | None:
@@ -113,6 +114,9 @@ async def seed(session: AsyncSession, demo: DemoSettings, progress: Progress) ->
         await seed_plant(session, organization.id, places, progress)
         sites = {code: places[code].id for code in ("NORTH", "SOUTH")}
         await work.seed_work(session, organization.id, users, sites, progress)
+        storerooms = [places[code].id for code in ("N-STORE", "S-STORE")]
+        await stores.seed_stores(session, organization.id, storerooms, datetime.now(UTC))
+        progress("stores")
     return organization.id
 
 

@@ -14,6 +14,14 @@ from maintainpro.models.checklist import (
 from maintainpro.models.comment import Comment, CommentMention
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
 from maintainpro.models.idempotency import IdempotencyKey
+from maintainpro.models.inventory import (
+    AssetPart,
+    Part,
+    PartStock,
+    StockMovement,
+    VendorPart,
+    WorkOrderPart,
+)
 from maintainpro.models.labor import Craft, LaborEntry
 from maintainpro.models.location import Location
 from maintainpro.models.maintenance_log import MaintenanceLog
@@ -40,6 +48,7 @@ __all__ = [
     "ActivityLog",
     "ApiKey",
     "Asset",
+    "AssetPart",
     "Attachment",
     "AuthThrottle",
     "Base",
@@ -65,20 +74,25 @@ __all__ = [
     "MfaBackupCode",
     "Organization",
     "OutboxEvent",
+    "Part",
+    "PartStock",
     "PasswordResetToken",
     "RateLimitWindow",
     "RefreshToken",
     "RequestLink",
+    "StockMovement",
     "Team",
     "TeamMember",
     "User",
     "UserSession",
     "UserSite",
     "Vendor",
+    "VendorPart",
     "WorkOrder",
     "WorkOrderAsset",
     "WorkOrderAssignee",
     "WorkOrderNumber",
+    "WorkOrderPart",
     "WorkOrderTemplate",
     "WorkOrderTransition",
 ]

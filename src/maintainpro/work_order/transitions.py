@@ -17,6 +17,7 @@ from maintainpro.checklist import service as checklists
 from maintainpro.core import context, prepared
 from maintainpro.core.errors import Conflict, FieldError, StaleVersion, ValidationFailed
 from maintainpro.core.etag import check_version
+from maintainpro.inventory import reservations
 from maintainpro.labor import timers
 from maintainpro.maintenance import service as maintenance
 from maintainpro.work_order import downtime, machine, repository
@@ -183,6 +184,7 @@ async def transition(
         await maintenance.record_completion(session, org, work_order.id)
     if request.to in ("completed", "cancelled"):
         await downtime.close_for(session, org, work_order.id)
+        await reservations.release(session, org, work_order.id)  # what was not issued
         await timers.stop_on(session, org, work_order.id)  # labor rolls up into the row
     elif not (request.assignee_ids or request.team_id):
         return moved  # nothing after the move changed the row or who sees it

@@ -1,0 +1,246 @@
+"""/api/v1/parts, /api/v1/stock-movements, /api/v1/work-orders/{id}/parts and
+/api/v1/reorder-proposals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from maintainpro.auth.deps import permission
+from maintainpro.auth.permissions import Action, Resource
+from maintainpro.auth.principal import Authorized
+from maintainpro.core import idempotency
+from maintainpro.core.deps import DbSession
+from maintainpro.core.etag import IfMatch, expected_version, set_etag
+from maintainpro.core.idempotency import IdempotencyKeyHeader
+from maintainpro.core.pagination import Page
+from maintainpro.inventory import parts, reorder, stock, usage
+from maintainpro.inventory.schemas import (
+    MovementCreate,
+    MovementList,
+    MovementQuery,
+    MovementRead,
+    MovementReverse,
+    PartCreate,
+    PartQuery,
+    PartRead,
+    PartUpdate,
+    ReorderProposal,
+    StockList,
+    StockRead,
+    StockSettings,
+    UsageCreate,
+    UsageIssue,
+    UsageList,
+    UsageRead,
+    UsageReturn,
+)
+from maintainpro.models import Part
+
+router = APIRouter(tags=["inventory"])
+
+
+ReadParts = Annotated[Authorized, Depends(permission(Resource.PART, Action.READ))]
+CreateParts = Annotated[Authorized, Depends(permission(Resource.PART, Action.CREATE))]
+UpdateParts = Annotated[Authorized, Depends(permission(Resource.PART, Action.UPDATE))]
+DeleteParts = Annotated[Authorized, Depends(permission(Resource.PART, Action.DELETE))]
+ReadStock = Annotated[Authorized, Depends(permission(Resource.STOCK, Action.READ))]
+MoveStock = Annotated[Authorized, Depends(permission(Resource.STOCK, Action.CREATE))]
+SetStock = Annotated[Authorized, Depends(permission(Resource.STOCK, Action.UPDATE))]
+ReadUsage = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER_PART, Action.READ))]
+AddUsage = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER_PART, Action.CREATE))]
+MoveUsage = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER_PART, Action.UPDATE))]
+DropUsage = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER_PART, Action.DELETE))]
+
+PARTS = "/parts"
+PART = PARTS + "/{part_id}"
+MOVEMENTS = "/stock-movements"
+LINES = "/work-orders/{work_order_id}/parts"
+LINE = LINES + "/{usage_id}"
+
+
+def _part(part: Part, response: Response) -> PartRead:
+    set_etag(response, part.version)
+    return PartRead.model_validate(part)
+
+
+@router.get(PARTS)
+async def list_parts(
+    auth: ReadParts, session: DbSession, query: Annotated[PartQuery, Query()]
+) -> Page[PartRead]:
+    return await parts.list_parts(session, auth, query)
+
+
+@router.post(PARTS, status_code=status.HTTP_201_CREATED, response_model=PartRead)
+async def create_part(
+    body: PartCreate,
+    auth: CreateParts,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> PartRead | Response:
+    async def create() -> PartRead:
+        return PartRead.model_validate(await parts.create(session, auth, body))
+
+    return await idempotency.create_once(
+        session, auth.principal, "POST /parts", idempotency_key, body, response, create
+    )
+
+
+@router.get(PART)
+async def get_part(
+    part_id: UUID, auth: ReadParts, session: DbSession, response: Response
+) -> PartRead:
+    return _part(await parts.get(session, auth, part_id), response)
+
+
+@router.patch(PART)
+async def update_part(
+    part_id: UUID,
+    body: PartUpdate,
+    auth: UpdateParts,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PartRead:
+    part = await parts.update(session, auth, part_id, body, version=expected_version(if_match))
+    return _part(part, response)
+
+
+@router.delete(PART, status_code=status.HTTP_204_NO_CONTENT)
+async def delete_part(part_id: UUID, auth: DeleteParts, session: DbSession) -> Response:
+    await parts.delete(session, auth, part_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(PART + "/stock")
+async def get_stock(part_id: UUID, auth: ReadStock, session: DbSession) -> StockList:
+    """The part in every storeroom the caller can see."""
+    return await stock.of_part(session, auth, part_id)
+
+
+@router.put(PART + "/stock/{storeroom_id}")
+async def set_stock_levels(
+    part_id: UUID,
+    storeroom_id: UUID,
+    body: StockSettings,
+    auth: SetStock,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> StockRead:
+    row = await stock.set_levels(
+        session, auth, part_id, storeroom_id, body, version=expected_version(if_match)
+    )
+    set_etag(response, row.version)
+    return stock.stock_read(row)
+
+
+@router.get(MOVEMENTS)
+async def list_movements(
+    auth: ReadStock, session: DbSession, query: Annotated[MovementQuery, Query()]
+) -> Page[MovementRead]:
+    return await stock.list_movements(session, auth, query)
+
+
+@router.post(MOVEMENTS, status_code=status.HTTP_201_CREATED, response_model=MovementList)
+async def create_movement(
+    body: MovementCreate,
+    auth: MoveStock,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> MovementList | Response:
+    """A receipt, adjustment, transfer (two movements) or count; a shortage is a 409."""
+    return await idempotency.create_once(
+        session,
+        auth.principal,
+        "POST /stock-movements",
+        idempotency_key,
+        body,
+        response,
+        lambda: stock.record(session, auth, body),
+    )
+
+
+@router.post(
+    MOVEMENTS + "/{movement_id}/reverse",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MovementList,
+)
+async def reverse_movement(
+    movement_id: UUID,
+    body: MovementReverse,
+    auth: MoveStock,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> MovementList | Response:
+    return await idempotency.create_once(
+        session,
+        auth.principal,
+        f"POST /stock-movements/{movement_id}/reverse",
+        idempotency_key,
+        body,
+        response,
+        lambda: stock.reverse(session, auth, movement_id, body.reason),
+    )
+
+
+@router.get("/reorder-proposals")
+async def list_reorder_proposals(auth: ReadStock, session: DbSession) -> list[ReorderProposal]:
+    """Every part at or below its reorder point in a storeroom the caller can see."""
+    return await reorder.proposals(session, auth)
+
+
+@router.get(LINES)
+async def list_work_order_parts(
+    work_order_id: UUID, auth: ReadUsage, session: DbSession
+) -> UsageList:
+    return await usage.list_lines(session, auth, work_order_id)
+
+
+@router.post(LINES, status_code=status.HTTP_201_CREATED, response_model=UsageRead)
+async def add_work_order_part(
+    work_order_id: UUID,
+    body: UsageCreate,
+    auth: AddUsage,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> UsageRead | Response:
+    """Plans a part (reserving what is available) or, with `planned: false`, records a use
+    (issued at once; a shortage is a 409)."""
+    return await idempotency.create_once(
+        session,
+        auth.principal,
+        f"POST /work-orders/{work_order_id}/parts",
+        idempotency_key,
+        body,
+        response,
+        lambda: usage.add(session, auth, work_order_id, body),
+    )
+
+
+@router.post(LINE + "/issue")
+async def issue_work_order_part(
+    work_order_id: UUID, usage_id: UUID, body: UsageIssue, auth: MoveUsage, session: DbSession
+) -> UsageRead:
+    return await usage.issue(session, auth, work_order_id, usage_id, body)
+
+
+@router.post(LINE + "/return")
+async def return_work_order_part(
+    work_order_id: UUID, usage_id: UUID, body: UsageReturn, auth: MoveUsage, session: DbSession
+) -> UsageRead:
+    return await usage.give_back(session, auth, work_order_id, usage_id, body)
+
+
+@router.delete(LINE, status_code=status.HTTP_204_NO_CONTENT)
+async def remove_work_order_part(
+    work_order_id: UUID, usage_id: UUID, auth: DropUsage, session: DbSession
+) -> Response:
+    await usage.remove(session, auth, work_order_id, usage_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
