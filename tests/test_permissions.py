@@ -49,6 +49,7 @@ class Endpoint:
             .replace("{entry}", "{entry_id}")
             .replace("{comment}", "{comment_id}")
             .replace("{usage}", "{usage_id}")
+            .replace("{fitted}", "{part_id}")
             .replace("{store}", "{storeroom_id}")
             .replace("{missing}", self._missing_name)
         )
@@ -56,6 +57,7 @@ class Endpoint:
     @property
     def _missing_name(self) -> str:
         for prefix, name in (
+            ("/assets/{missing}/parts", "{asset_id}"),
             ("/by-label/", "{label_code}"),
             ("/teams/", "{team_id}"),
             ("/failure-codes/", "{failure_code_id}"),
@@ -74,6 +76,9 @@ class Endpoint:
             ("/attachments/", "{attachment_id}"),
             ("/parts/", "{part_id}"),
             ("/stock-movements/", "{movement_id}"),
+            ("/purchase-orders/", "{order_id}"),
+            ("/vendor-parts/", "{offer_id}"),
+            ("/cycle-counts/", "{count_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -476,6 +481,27 @@ ENDPOINTS = [
         {"reason": "r"},
     ),
     Endpoint("GET", "/api/v1/reorder-proposals", Resource.STOCK, Action.READ),
+    Endpoint("GET", "/api/v1/cycle-counts", Resource.STOCK, Action.READ),
+    Endpoint(
+        "POST", "/api/v1/cycle-counts", Resource.STOCK, Action.CREATE, {"storeroomId": UNKNOWN}
+    ),
+    Endpoint("GET", "/api/v1/cycle-counts/{missing}", Resource.STOCK, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/cycle-counts/{missing}/counts",
+        Resource.STOCK,
+        Action.CREATE,
+        {"lines": [{"partId": UNKNOWN, "countedQuantity": "1"}]},
+    ),
+    Endpoint("POST", "/api/v1/cycle-counts/{missing}/post", Resource.STOCK, Action.CREATE),
+    Endpoint("POST", "/api/v1/cycle-counts/{missing}/cancel", Resource.STOCK, Action.CREATE),
+    Endpoint("GET", "/api/v1/inventory/value", Resource.STOCK, Action.READ),
+    Endpoint(
+        "GET",
+        "/api/v1/inventory/issues?since=2026-01-01&until=2026-12-31",
+        Resource.STOCK,
+        Action.READ,
+    ),
     Endpoint("GET", "/api/v1/work-orders/{missing}/parts", Resource.WORK_ORDER_PART, Action.READ),
     Endpoint(
         "POST",
@@ -503,6 +529,69 @@ ENDPOINTS = [
         "/api/v1/work-orders/{missing}/parts/{usage}",
         Resource.WORK_ORDER_PART,
         Action.DELETE,
+    ),
+    Endpoint("GET", "/api/v1/assets/{missing}/parts", Resource.ASSET, Action.READ),
+    Endpoint("PUT", "/api/v1/assets/{missing}/parts/{fitted}", Resource.PART, Action.UPDATE, {}),
+    Endpoint("DELETE", "/api/v1/assets/{missing}/parts/{fitted}", Resource.PART, Action.UPDATE),
+    Endpoint("GET", "/api/v1/parts/{missing}/vendors", Resource.PART, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/parts/{missing}/vendors",
+        Resource.PART,
+        Action.UPDATE,
+        {"vendorId": UNKNOWN, "price": "1"},
+    ),
+    Endpoint(
+        "PATCH", "/api/v1/vendor-parts/{missing}", Resource.PART, Action.UPDATE, {"price": "1"}
+    ),
+    Endpoint("DELETE", "/api/v1/vendor-parts/{missing}", Resource.PART, Action.UPDATE),
+    Endpoint("GET", "/api/v1/purchase-orders", Resource.PURCHASE_ORDER, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/purchase-orders",
+        Resource.PURCHASE_ORDER,
+        Action.CREATE,
+        {
+            "vendorId": UNKNOWN,
+            "storeroomId": UNKNOWN,
+            "lines": [{"partId": UNKNOWN, "quantity": "1"}],
+        },
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/purchase-orders/from-reorder-proposals",
+        Resource.PURCHASE_ORDER,
+        Action.CREATE,
+        {},
+    ),
+    Endpoint("GET", "/api/v1/purchase-orders/{missing}", Resource.PURCHASE_ORDER, Action.READ),
+    Endpoint(
+        "GET", "/api/v1/purchase-orders/{missing}/print", Resource.PURCHASE_ORDER, Action.READ
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/purchase-orders/{missing}",
+        Resource.PURCHASE_ORDER,
+        Action.UPDATE,
+        {"notes": "n"},
+    ),
+    Endpoint("DELETE", "/api/v1/purchase-orders/{missing}", Resource.PURCHASE_ORDER, Action.DELETE),
+    Endpoint(
+        "POST",
+        "/api/v1/purchase-orders/{missing}/transitions",
+        Resource.PURCHASE_ORDER,
+        Action.UPDATE,
+        {"to": "submitted"},
+    ),
+    Endpoint(
+        "GET", "/api/v1/purchase-orders/{missing}/receipts", Resource.PURCHASE_ORDER, Action.READ
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/purchase-orders/{missing}/receipts",
+        Resource.PURCHASE_ORDER,
+        Action.UPDATE,
+        {"lines": [{"lineId": UNKNOWN, "quantity": "1"}]},
     ),
 ]
 
@@ -553,6 +642,7 @@ def _fill(endpoint: Endpoint, tenant: Tenant) -> str:
         entry=uuid4(),
         comment=uuid4(),
         usage=uuid4(),
+        fitted=uuid4(),
         store=tenant.north.id,
     )
 

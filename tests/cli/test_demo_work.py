@@ -559,3 +559,14 @@ def test_the_stores_balance_to_their_ledger(seeded: Engine) -> None:
         " FROM vendor_parts v JOIN organizations o ON o.id = v.organization_id WHERE o.slug = :s",
     )
     assert preferred == parts_sold == parts
+
+
+def test_two_purchase_orders_are_open(seeded: Engine) -> None:
+    orders = _rows(
+        seeded,
+        "SELECT po.number, po.status, count(l.id), po.total = sum(l.line_total)"
+        " FROM purchase_orders po JOIN organizations o ON o.id = po.organization_id"
+        " JOIN purchase_order_lines l ON l.organization_id = po.organization_id"
+        " AND l.purchase_order_id = po.id WHERE o.slug = :s GROUP BY po.id ORDER BY po.number",
+    )
+    assert orders == [("PO-000001", "ordered", 4, True), ("PO-000002", "submitted", 4, True)]

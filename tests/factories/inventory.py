@@ -102,3 +102,43 @@ async def ledger_total(
         if page["nextCursor"] is None:
             return total
         cursor = page["nextCursor"]
+
+
+ORDERS = "/api/v1/purchase-orders"
+
+
+async def make_vendor(client: httpx.AsyncClient, tenant: Tenant, name: str = "Bearings Ltd") -> str:
+    response = await client.post(
+        "/api/v1/vendors", headers=tenant.headers("admin"), json={"name": name}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def make_order(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    vendor: str,
+    store: str,
+    lines: list[dict[str, object]],
+    *,
+    role: str = "inventory_clerk",
+) -> dict[str, object]:
+    body = {"vendorId": vendor, "storeroomId": store, "lines": lines}
+    response = await client.post(ORDERS, headers=tenant.headers(role), json=body)
+    assert response.status_code == 201, response.text
+    order: dict[str, object] = response.json()
+    return order
+
+
+async def walk(
+    client: httpx.AsyncClient, tenant: Tenant, order: dict[str, object], *steps: tuple[str, str]
+) -> dict[str, object]:
+    """Moves the order through (target, role) steps; returns it as the last answer shows it."""
+    for target, role in steps:
+        response = await client.post(
+            f"{ORDERS}/{order['id']}/transitions", headers=tenant.headers(role), json={"to": target}
+        )
+        assert response.status_code == 200, response.text
+        order = response.json()
+    return order

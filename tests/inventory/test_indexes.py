@@ -58,7 +58,15 @@ def _auth(tenant: Tenant, scope: Scope = Scope.ALL) -> Authorized:
 
 async def test_part_lists_and_search_use_indexes(conn: AsyncConnection, filled: Tenant) -> None:
     auth = _auth(filled)
-    for params in ({}, {"category": "cat-7"}, {"barcode": "B17"}):
+    stocked = {"storeroomId": filled.north.id}
+    for params in (
+        {},
+        {"category": "cat-7"},
+        {"barcode": "B17"},
+        stocked,
+        {**stocked, "belowReorderPoint": True},
+        {"vendorId": filled.north.id},  # any id: the plan is what counts
+    ):
         statement = parts.page_statement(auth, PartQuery.model_validate(params))
         assert_indexed(await plan_nodes(conn, literal_sql(statement)), "parts")
     searched = parts.search_statement(auth, PartQuery.model_validate({"q": "P-17"}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.factories.identity import Tenant
-from tests.factories.inventory import PARTS, make_part
+from tests.factories.inventory import PARTS, make_part, make_storeroom, make_vendor, receive
 
 
 async def test_a_part_is_created_read_changed_and_deleted(
@@ -118,3 +118,39 @@ async def test_roles_and_tenants(client: httpx.AsyncClient, acme: Tenant, globex
     assert (await client.delete(url, headers=globex.headers("admin"))).status_code == 404
     listed = await client.get(PARTS, headers=globex.headers("admin"), params={"q": "P-1"})
     assert listed.json()["items"] == []
+
+
+async def test_stock_and_vendor_filters(client: httpx.AsyncClient, acme: Tenant) -> None:
+    north = await make_storeroom(client, acme, "ST-N")
+    other = await make_storeroom(client, acme, "ST-2")
+    low = await make_part(client, acme, "F-LOW", name="A low one")
+    full = await make_part(client, acme, "F-FULL", name="B full one")
+    unstocked = await make_part(client, acme, "F-NONE", name="C unstocked")
+    await receive(client, acme, low, north, "2")
+    await receive(client, acme, full, north, "50")
+    await receive(client, acme, full, other, "1")
+    for part in (low, full):
+        put = await client.put(
+            f"{PARTS}/{part['id']}/stock/{north}",
+            headers=acme.headers("inventory_clerk"),
+            json={"reorderPoint": "5"},
+        )
+        assert put.status_code == 200
+    vendor = await make_vendor(client, acme)
+    offered = await client.post(
+        f"{PARTS}/{unstocked['id']}/vendors",
+        headers=acme.headers("inventory_clerk"),
+        json={"vendorId": vendor, "price": "3"},
+    )
+    assert offered.status_code == 201
+
+    async def numbers(**params: object) -> list[str]:
+        found = await client.get(PARTS, headers=acme.headers("inventory_clerk"), params=params)
+        assert found.status_code == 200, found.text
+        return [p["partNumber"] for p in found.json()["items"]]
+
+    assert await numbers(storeroomId=north) == ["F-LOW", "F-FULL"]
+    assert await numbers(storeroomId=other) == ["F-FULL"]
+    assert await numbers(belowReorderPoint="true") == ["F-LOW"]
+    assert await numbers(storeroomId=other, belowReorderPoint="true") == []
+    assert await numbers(vendorId=vendor) == ["F-NONE"]

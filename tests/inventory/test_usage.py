@@ -14,6 +14,7 @@ from tests.factories.inventory import (
     lines_url,
     make_part,
     make_storeroom,
+    move,
     receive,
     stock_in,
 )
@@ -208,3 +209,42 @@ async def test_who_may_touch_a_work_orders_parts(
             json={"quantity": "1"},
         )
         assert answer.status_code == 404, action
+
+
+async def test_a_template_plans_and_reserves_its_parts(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    near = await make_storeroom(client, acme, "ST-N")
+    far = await make_storeroom(client, acme, "ST-S", acme.south)
+    filt = await make_part(client, acme, "TF-1")
+    unstocked = await make_part(client, acme, "TU-1")
+    await receive(client, acme, filt, near, "2")
+    south = await move(client, acme, filt, far, "receipt", "9", role="admin", unitCost="1")
+    assert south.status_code == 201, south.text
+    planned = [
+        {"partId": filt["id"], "description": "filter element", "quantity": "3"},
+        {"partId": unstocked["id"], "description": "no stock anywhere", "quantity": "1"},
+        {"description": "rags", "quantity": "1"},
+    ]
+    template = await client.post(
+        "/api/v1/work-order-templates",
+        headers=acme.headers("supervisor"),
+        json={"title": "Filter change", "plannedParts": planned},
+    )
+    assert template.status_code == 201, template.text
+    work = await client.post(
+        URL,
+        headers=acme.headers("supervisor"),
+        json={"templateId": template.json()["id"], "locationId": str(acme.north_area.id)},
+    )
+    assert work.status_code == 201, work.text
+    lines = (await client.get(lines_url(work.json()), headers=acme.headers("admin"))).json()[
+        "items"
+    ]
+    # From the work order's own site first, reserving what it has (a shortage shows).
+    names = ("partId", "storeroomId", "plannedQuantity", "reservedQuantity")
+    assert [tuple(line[name] for name in names) for line in lines] == [
+        (filt["id"], near, "3.000", "2.000")
+    ]
+    assert lines[0]["notes"] == "filter element"
+    assert (await stock_in(client, acme, filt, near))["reserved"] == 2

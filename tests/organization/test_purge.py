@@ -15,7 +15,8 @@ from tests.factories.organization import new_site
 SEQUENCE = text(
     "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE n.nspname = 'numbering'"
-    " AND c.relname = 'work_order_' || replace(CAST(CAST(:o AS uuid) AS text), '-', '')"
+    " AND c.relname IN (SELECT kind || '_' || replace(CAST(CAST(:o AS uuid) AS text), '-', '')"
+    " FROM unnest(ARRAY['work_order', 'purchase_order']) AS kind)"
 )
 
 
@@ -41,7 +42,7 @@ async def test_purge_removes_the_tenant_and_its_trail(
                 )
             )
         async with transaction(database.sessions) as session:
-            assert await session.scalar(SEQUENCE, {"o": org_id}) == 1
+            assert await session.scalar(SEQUENCE, {"o": org_id}) == 2  # one per numbered kind
             with pytest.raises(DBAPIError, match="permission denied"):
                 await organization_service.purge(session, org_id)
     async with transaction(maint_database.sessions) as session:

@@ -53,6 +53,9 @@ class Resource(StrEnum):
     STOCK = "stock"
     # Parts planned and used on a work order: the scope is the work orders it may touch.
     WORK_ORDER_PART = "work_order_part"
+    # Purchase orders; SITE = orders delivered to a storeroom of the user's sites. Approval
+    # above the threshold is the purchasing machine's (managers and admins).
+    PURCHASE_ORDER = "purchase_order"
 
 
 class Action(StrEnum):
@@ -107,6 +110,7 @@ MATRIX: dict[str, Grants] = {
         Resource.PART: _all(*_CRUD),
         Resource.STOCK: _all(*_CRUD),
         Resource.WORK_ORDER_PART: _all(*_CRUD),
+        Resource.PURCHASE_ORDER: _all(*_CRUD),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -129,6 +133,7 @@ MATRIX: dict[str, Grants] = {
         Resource.PART: _all(Action.READ),
         Resource.STOCK: _all(Action.READ, scope=Scope.SITE),
         Resource.WORK_ORDER_PART: _all(*_CRUD, scope=Scope.SITE),
+        Resource.PURCHASE_ORDER: _all(Action.READ, scope=Scope.SITE),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -175,6 +180,7 @@ MATRIX: dict[str, Grants] = {
         Resource.PART: _all(*_CRUD),
         Resource.STOCK: _all(*_CRUD, scope=Scope.SITE),
         Resource.WORK_ORDER_PART: _all(*_CRUD, scope=Scope.SITE),
+        Resource.PURCHASE_ORDER: _all(*_CRUD, scope=Scope.SITE),
     },
     "contractor": {
         Resource.ORGANIZATION: _all(Action.READ),

@@ -128,6 +128,64 @@ async def seed_stores(
     movements, balances = _history(organization_id, stocked, now, rng)
     await session.execute(_INSERT_STOCK, balances)
     await session.execute(_INSERT_MOVEMENT, movements)
+    await _open_orders(session, organization_id, storerooms[0], vendors, parts, now)
+
+
+# Two open orders: one placed with the bearing supplier (due in five days), one for
+# lubricants waiting for a manager's approval.
+OPEN_ORDERS = (("V-SKF", "bearings", "ordered", 5), ("V-LUBE", "lubricants", "submitted", 12))
+
+
+async def _open_orders(
+    session: AsyncSession,
+    organization_id: UUID,
+    storeroom: UUID,
+    vendors: dict[str, UUID],
+    parts: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    await session.execute(
+        text("SELECT set_config('app.organization_id', :org, true)"), {"org": str(organization_id)}
+    )
+    last = await session.scalar(
+        text("SELECT last_number FROM app.take_numbers('purchase_order', :n)"),
+        {"n": len(OPEN_ORDERS)},
+    )
+    assert isinstance(last, int)
+    for offset, (vendor, category, status, due_in) in enumerate(OPEN_ORDERS):
+        lines = [part for part in parts if part["category"] == category][:4]
+        order_id = uuid7()
+        total = sum((part["default_unit_cost"] * 20 for part in lines), Decimal(0))
+        await session.execute(
+            _INSERT_ORDER,
+            {
+                "id": order_id,
+                "org": organization_id,
+                "number": f"PO-{last - len(OPEN_ORDERS) + 1 + offset:06d}",
+                "vendor": vendors[vendor],
+                "store": storeroom,
+                "status": status,
+                "due": (now + timedelta(days=due_in)).date(),
+                "total": total.quantize(Decimal("0.01")),
+                "at": now - timedelta(days=2),
+                "approved": now - timedelta(days=2) if status == "ordered" else None,
+                "ordered": now - timedelta(days=1) if status == "ordered" else None,
+            },
+        )
+        await session.execute(
+            _INSERT_ORDER_LINE,
+            [
+                {
+                    "id": uuid7(),
+                    "org": organization_id,
+                    "order": order_id,
+                    "part": part["id"],
+                    "price": part["default_unit_cost"],
+                    "number": f"VP-{part['part_number']}",
+                }
+                for part in lines
+            ],
+        )
 
 
 def _parts(organization_id: UUID, rng: random.Random) -> list[dict[str, Any]]:
@@ -289,4 +347,15 @@ _INSERT_MOVEMENT = text("""
 INSERT INTO stock_movements (id, organization_id, part_id, storeroom_id, kind, quantity,
                              unit_cost, balance_after, reason, occurred_at)
 VALUES (:id, :org, :part, :store, :kind, :quantity, :cost, :balance, :reason, :at)
+""")
+_INSERT_ORDER = text("""
+INSERT INTO purchase_orders (id, organization_id, number, vendor_id, storeroom_id, status,
+                             currency, expected_on, total, submitted_at, approved_at, ordered_at)
+VALUES (:id, :org, :number, :vendor, :store, :status, 'EUR', :due, :total, :at, :approved,
+        :ordered)
+""")
+_INSERT_ORDER_LINE = text("""
+INSERT INTO purchase_order_lines (id, organization_id, purchase_order_id, part_id, quantity,
+                                  unit_price, vendor_part_number)
+VALUES (:id, :org, :order, :part, 20, :price, :number)
 """)

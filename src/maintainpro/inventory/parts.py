@@ -16,7 +16,7 @@ from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFa
 from maintainpro.core.etag import check_version
 from maintainpro.core.pagination import Keyset, Page, decode_position, split_page
 from maintainpro.inventory.schemas import PartCreate, PartQuery, PartRead, PartUpdate
-from maintainpro.models import Part
+from maintainpro.models import Part, PartStock, VendorPart
 
 NUMBER_TAKEN = "A live part with this part number exists already."
 REQUIRED = ("part_number", "name", "unit", "criticality", "default_unit_cost")
@@ -70,11 +70,30 @@ async def delete(session: AsyncSession, auth: Authorized, part_id: UUID) -> None
 
 
 def _filtered(auth: Authorized, query: PartQuery) -> Select[Part]:
-    statement = live(auth.principal.organization_id)
+    org = auth.principal.organization_id
+    statement = live(org)
     if query.category is not None:
         statement = statement.where(Part.category == query.category)
     if query.barcode is not None:
         statement = statement.where(Part.barcode == query.barcode)
+    if query.storeroom_id is not None or query.below_reorder_point:
+        stocked = select(PartStock.id).where(
+            PartStock.organization_id == org, PartStock.part_id == Part.id
+        )
+        if query.storeroom_id is not None:
+            stocked = stocked.where(PartStock.storeroom_id == query.storeroom_id)
+        if query.below_reorder_point:
+            stocked = stocked.where(
+                PartStock.on_hand - PartStock.reserved <= PartStock.reorder_point
+            )
+        statement = statement.where(stocked.exists())
+    if query.vendor_id is not None:
+        offered = select(VendorPart.id).where(
+            VendorPart.organization_id == org,
+            VendorPart.part_id == Part.id,
+            VendorPart.vendor_id == query.vendor_id,
+        )
+        statement = statement.where(offered.exists())
     return statement
 
 

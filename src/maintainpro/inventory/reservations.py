@@ -4,10 +4,14 @@ hand does not change, only what is available."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid_utils.compat import uuid7
 
 from maintainpro.core import prepared
 
@@ -64,3 +68,55 @@ async def release(
     await session.execute(
         _RELEASE, {"org": organization_id, "work_order": work_order_id, "usage": usage_id}
     )
+
+
+# Where a template's planned part is reserved from: the storeroom of the work order's site
+# with the most available, else the organization's with the most.
+_STOREROOM_FOR = text("""
+SELECT s.storeroom_id FROM parts_inventory s
+JOIN parts p ON p.organization_id = s.organization_id AND p.id = s.part_id
+  AND p.deleted_at IS NULL
+JOIN locations l ON l.organization_id = s.organization_id AND l.id = s.storeroom_id
+WHERE s.organization_id = :org AND s.part_id = :part
+ORDER BY (l.site_id IS NOT DISTINCT FROM CAST(:site AS uuid)) DESC, s.on_hand - s.reserved DESC,
+         s.storeroom_id
+LIMIT 1
+""")
+
+
+async def plan_from_template(
+    session: AsyncSession,
+    organization_id: UUID,
+    work_order_id: UUID,
+    site_id: UUID | None,
+    planned: Iterable[Mapping[str, Any]],
+    actor: UUID | None,
+) -> None:
+    """A template's planned parts as planned lines of the new work order, each reserving what
+    is available. A part no storeroom stocks, or a planned part with no part named, stays a
+    note on the template."""
+    for item in planned:
+        if item.get("part_id") is None:
+            continue
+        part_id = UUID(str(item["part_id"]))
+        params = {"org": organization_id, "part": part_id, "site": site_id}
+        storeroom = await session.scalar(_STOREROOM_FOR, params)
+        if storeroom is None:
+            continue
+        quantity = Decimal(str(item["quantity"]))
+        await prepared.fetchrow(
+            session,
+            PLAN,
+            {
+                "id": uuid7(),
+                "org": organization_id,
+                "work_order": work_order_id,
+                "part": part_id,
+                "store": storeroom,
+                "planned": True,
+                "quantity": quantity,
+                "planned_quantity": quantity,
+                "notes": item.get("description"),
+                "actor": actor,
+            },
+        )

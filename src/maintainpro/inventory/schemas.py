@@ -3,7 +3,7 @@ orders. Quantities are decimals to the thousandth, unit costs to the ten-thousan
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import Field, StringConstraints, model_validator
 
 from maintainpro.core.pagination import PageQuery
-from maintainpro.core.schemas import ReadSchema, WriteSchema
+from maintainpro.core.schemas import QuerySchema, ReadSchema, WriteSchema
 
 Criticality = Literal["low", "medium", "high", "critical"]
 PartNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -81,11 +81,16 @@ class PartUpdate(WriteSchema):
 
 class PartQuery(PageQuery):
     """`q` searches number, name, barcode, manufacturer data and description (ranked); the
-    other filters narrow the catalogue in name order."""
+    other filters narrow the catalogue (in name order without `q`)."""
 
     q: SearchTerms | None = None
     category: Short | None = None
     barcode: Barcode | None = None
+    # Parts stocked in this storeroom (with `belowReorderPoint`: low there).
+    storeroom_id: UUID | None = None
+    below_reorder_point: bool = False
+    # Parts this vendor offers.
+    vendor_id: UUID | None = None
 
 
 class StockRead(ReadSchema):
@@ -245,3 +250,151 @@ class ReorderProposal(ReadSchema):
     unit_price: Decimal | None
     currency: str | None
     lead_time_days: int | None
+
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+LeadTime = Annotated[int, Field(ge=0, le=3650)]
+
+
+class VendorPartCreate(WriteSchema):
+    vendor_id: UUID
+    vendor_part_number: Short | None = None
+    price: UnitCost
+    currency: Currency = "EUR"
+    lead_time_days: LeadTime | None = None
+    minimum_order_quantity: Quantity | None = None
+    # Preferring this offer takes the preference from the part's other offers.
+    preferred: bool = False
+
+
+class VendorPartUpdate(WriteSchema):
+    vendor_part_number: Short | None = None
+    price: UnitCost | None = None
+    currency: Currency | None = None
+    lead_time_days: LeadTime | None = None
+    minimum_order_quantity: Quantity | None = None
+    preferred: bool | None = None
+
+
+class VendorPartRead(ReadSchema):
+    id: UUID
+    vendor_id: UUID
+    part_id: UUID
+    vendor_part_number: str | None
+    price: Decimal
+    currency: str
+    lead_time_days: int | None
+    minimum_order_quantity: Decimal | None
+    preferred: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class VendorPartList(ReadSchema):
+    items: list[VendorPartRead]
+
+
+class StoreroomValue(ReadSchema):
+    """A storeroom's stock at its moving-average cost; `turns` is the last twelve months'
+    net issues over that value (none when the storeroom holds nothing)."""
+
+    storeroom_id: UUID
+    value: Decimal
+    stock_rows: int
+    low_rows: int
+    issued_last_year: Decimal
+    turns: Decimal | None
+
+
+class IssuedPeriod(ReadSchema):
+    """Net issues (issues less returns, at their costs) of a storeroom in one month."""
+
+    storeroom_id: UUID
+    period: date
+    issued_value: Decimal
+    movements: int
+
+
+class IssuesQuery(QuerySchema):
+    """Months from `since` to `until` (inclusive), at most five years."""
+
+    since: date
+    until: date
+
+    @model_validator(mode="after")
+    def _a_bounded_range(self) -> IssuesQuery:
+        if self.until < self.since:
+            raise ValueError("until must not be before since")
+        if (self.until - self.since).days > 5 * 366:
+            raise ValueError("at most five years at once")
+        return self
+
+
+class CountOpen(WriteSchema):
+    storeroom_id: UUID
+    bin_prefix: Bin | None = None
+    category: Short | None = None
+    note: Reason | None = None
+
+
+class CountedLine(WriteSchema):
+    part_id: UUID
+    counted_quantity: Level
+
+
+class CountRecord(WriteSchema):
+    lines: Annotated[list[CountedLine], Field(min_length=1, max_length=500)]
+
+
+class CountLineRead(ReadSchema):
+    id: UUID
+    part_id: UUID
+    expected_quantity: Decimal
+    counted_quantity: Decimal | None
+    balance_when_counted: Decimal | None
+    counted_at: datetime | None
+    counted_by: UUID | None
+    movement_id: UUID | None
+
+
+class CountSummary(ReadSchema):
+    id: UUID
+    storeroom_id: UUID
+    status: str
+    bin_prefix: str | None
+    category: str | None
+    note: str | None
+    created_at: datetime
+    created_by: UUID | None
+    posted_at: datetime | None
+    posted_by: UUID | None
+    version: int
+
+
+class CountRead(CountSummary):
+    lines: list[CountLineRead]
+
+
+class CountQuery(PageQuery):
+    storeroom_id: UUID | None = None
+    status: Literal["open", "posted", "cancelled"] | None = None
+
+
+class AssetPartRead(ReadSchema):
+    """A spare part of an asset: how many the asset takes, what the stores have available."""
+
+    part_id: UUID
+    part_number: str
+    name: str
+    unit: str
+    quantity: Decimal
+    available: Decimal
+
+
+class AssetPartList(ReadSchema):
+    items: list[AssetPartRead]
+
+
+class AssetPartFit(WriteSchema):
+    quantity: Quantity = Decimal(1)

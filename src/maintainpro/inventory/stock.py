@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from uuid_utils.compat import uuid7
 
 from maintainpro.auth.permissions import Scope
@@ -32,6 +33,7 @@ from maintainpro.inventory.schemas import (
 )
 from maintainpro.models import Location, Part, PartStock, StockMovement
 
+M = TypeVar("M")
 REVERSIBLE = frozenset({"receipt", "adjustment", "count"})
 NEWEST_FIRST = Keyset(StockMovement.id, StockMovement.id, UUID, descending=True)
 
@@ -90,14 +92,18 @@ async def references(
     return row.part_cost
 
 
-def _in_scope(auth: Authorized, statement: Select[PartStock]) -> Select[PartStock]:
+def in_sites(
+    auth: Authorized, statement: Select[M], storeroom: InstrumentedAttribute[UUID]
+) -> Select[M]:
+    """`statement` narrowed, for a site-scoped caller, to rows whose storeroom is in one of
+    the caller's sites (every list of stock, movements, counts and orders)."""
     if auth.scope is not Scope.SITE:
         return statement
     reachable = select(Location.id).where(
         Location.organization_id == auth.principal.organization_id,
         Location.site_id.in_(auth.principal.site_ids),
     )
-    return statement.where(PartStock.storeroom_id.in_(reachable))
+    return statement.where(storeroom.in_(reachable))
 
 
 def stock_read(row: PartStock) -> StockRead:
@@ -121,7 +127,9 @@ async def of_part(session: AsyncSession, auth: Authorized, part_id: UUID) -> Sto
     statement = select(PartStock).where(
         PartStock.organization_id == org, PartStock.part_id == part_id
     )
-    rows = await session.scalars(_in_scope(auth, statement).order_by(PartStock.storeroom_id))
+    rows = await session.scalars(
+        in_sites(auth, statement, PartStock.storeroom_id).order_by(PartStock.storeroom_id)
+    )
     return StockList(items=[stock_read(row) for row in rows])
 
 
@@ -345,13 +353,7 @@ def _movements(auth: Authorized) -> Select[StockMovement]:
     statement = select(StockMovement).where(
         StockMovement.organization_id == auth.principal.organization_id
     )
-    if auth.scope is Scope.SITE:
-        reachable = select(Location.id).where(
-            Location.organization_id == auth.principal.organization_id,
-            Location.site_id.in_(auth.principal.site_ids),
-        )
-        statement = statement.where(StockMovement.storeroom_id.in_(reachable))
-    return statement
+    return in_sites(auth, statement, StockMovement.storeroom_id)
 
 
 def movements_statement(auth: Authorized, query: MovementQuery) -> Select[StockMovement]:

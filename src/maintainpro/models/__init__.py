@@ -16,6 +16,8 @@ from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetTo
 from maintainpro.models.idempotency import IdempotencyKey
 from maintainpro.models.inventory import (
     AssetPart,
+    CycleCount,
+    CycleCountLine,
     Part,
     PartStock,
     StockMovement,
@@ -28,6 +30,7 @@ from maintainpro.models.maintenance_log import MaintenanceLog
 from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
 from maintainpro.models.organization import Organization
 from maintainpro.models.outbox import OutboxEvent
+from maintainpro.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
 from maintainpro.models.request import MaintenanceRequest, RequestLink
 from maintainpro.models.session import RefreshToken, UserSession
 from maintainpro.models.throttle import AuthThrottle, RateLimitWindow
@@ -61,6 +64,8 @@ __all__ = [
     "CommentMention",
     "Contractor",
     "Craft",
+    "CycleCount",
+    "CycleCountLine",
     "DowntimeEvent",
     "FailureCode",
     "GrantableRole",
@@ -77,6 +82,9 @@ __all__ = [
     "Part",
     "PartStock",
     "PasswordResetToken",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderReceipt",
     "RateLimitWindow",
     "RefreshToken",
     "RequestLink",

@@ -364,3 +364,69 @@ class AssetPart(UUIDPrimaryKey, TenantOwned, Base, Audited):
     asset_id: Mapped[UUID]
     part_id: Mapped[UUID]
     quantity: Mapped[Decimal] = mapped_column(Quantity, server_default="1", default=Decimal(1))
+
+
+CYCLE_COUNT_STATUSES = ("open", "posted", "cancelled")
+
+
+class CycleCount(UUIDPrimaryKey, TenantOwned, Base, Audited, Versioned):
+    """A count session in one storeroom (optionally of one bin prefix or category): its lines
+    are the stock rows it covers, counted while issues go on, posted as count movements."""
+
+    __tablename__ = "cycle_counts"
+    __table_args__ = tenant_table_args(
+        "cycle_counts",
+        tenant_fk("storeroom_id", "locations"),
+        CheckConstraint(f"status IN {CYCLE_COUNT_STATUSES}", name="status"),
+        Index(
+            "ix_cycle_counts_organization_id_storeroom_id", "organization_id", "storeroom_id", "id"
+        ),
+    )
+
+    storeroom_id: Mapped[UUID]
+    status: Mapped[str] = mapped_column(String(16), server_default="open", default="open")
+    bin_prefix: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(String(500))
+    posted_at: Mapped[datetime | None]
+    posted_by: Mapped[UUID | None]
+
+
+class CycleCountLine(UUIDPrimaryKey, TenantOwned, Base, Audited, Versioned):
+    """One part of a count: what the books said when the session began, what was counted
+    and the books' balance at that moment (the difference is taken against it), and the
+    movement posted for it."""
+
+    __tablename__ = "cycle_count_lines"
+    __table_args__ = tenant_table_args(
+        "cycle_count_lines",
+        tenant_fk("cycle_count_id", "cycle_counts", ondelete="CASCADE"),
+        tenant_fk("part_id", "parts"),
+        tenant_fk("movement_id", "stock_movements"),
+        CheckConstraint(
+            "counted_quantity IS NULL OR counted_quantity >= 0", name="counted_not_negative"
+        ),
+        Index(
+            "uq_cycle_count_lines_organization_id_cycle_count_id_part_id",
+            "organization_id",
+            "cycle_count_id",
+            "part_id",
+            unique=True,
+        ),
+        Index(
+            "ix_cycle_count_lines_organization_id_movement_id",
+            "organization_id",
+            "movement_id",
+            postgresql_where=text("movement_id IS NOT NULL"),
+        ),
+    )
+
+    cycle_count_id: Mapped[UUID]
+    part_id: Mapped[UUID]
+    expected_quantity: Mapped[Decimal] = mapped_column(Quantity)
+    counted_quantity: Mapped[Decimal | None] = mapped_column(Quantity)
+    # The books' balance read with the count: the difference posted is against it.
+    balance_when_counted: Mapped[Decimal | None] = mapped_column(Quantity)
+    counted_at: Mapped[datetime | None]
+    counted_by: Mapped[UUID | None]
+    movement_id: Mapped[UUID | None]

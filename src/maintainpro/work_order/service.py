@@ -16,6 +16,7 @@ from maintainpro.checklist import templates
 from maintainpro.core import context
 from maintainpro.core.errors import FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
+from maintainpro.inventory import reservations
 from maintainpro.models import WorkOrder
 from maintainpro.models.base import new_id
 from maintainpro.work_order import downtime, repository
@@ -94,6 +95,14 @@ async def create(session: AsyncSession, auth: Authorized, data: WorkOrderCreate)
     created = await repository.insert(session, values)
     if template is not None:
         await templates.copy_checklists(session, principal.organization_id, work_order_id, template)
+        await reservations.plan_from_template(
+            session,
+            principal.organization_id,
+            work_order_id,
+            site_id,
+            template.planned_parts,
+            principal.user_id,
+        )
     if data.asset_down:
         reported = created["reported_at"]
         assert isinstance(reported, datetime)
