@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
-from maintainpro.core import prepared
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from maintainpro.core.pagination import Keyset, Page
 from maintainpro.inventory import ledger
@@ -26,7 +25,7 @@ from maintainpro.inventory.schemas import (
     CountRecord,
     CountSummary,
 )
-from maintainpro.inventory.stock import in_sites, shortage
+from maintainpro.inventory.stock import in_sites, take_or_shortage
 from maintainpro.models import CycleCount, CycleCountLine
 
 NEWEST_FIRST = Keyset(CycleCount.id, CycleCount.id, UUID, descending=True)
@@ -192,19 +191,10 @@ async def post(session: AsyncSession, auth: Authorized, count_id: UUID) -> Count
             actor=auth.principal.user_id,
             reason=f"cycle count {count.id}",
         )
-        movement: prepared.Record | None
         if difference >= 0:
             movement = await ledger.add(session, move)
-        else:  # None: counted less than is reserved now
-            movement = await ledger.take(session, move)
-            if movement is None:
-                raise shortage(
-                    line.part_id,
-                    count.storeroom_id,
-                    move.quantity,
-                    await ledger.available(session, move),
-                )
-        assert movement is not None
+        else:  # a shortage: counted less than is reserved now
+            movement = await take_or_shortage(session, move)
         moved = movement["id"]
         assert isinstance(moved, UUID)
         line.movement_id = moved

@@ -220,7 +220,7 @@ async def _adjust(
     if data.quantity > 0:
         row = await ledger.add(session, _with(move, cost=default_cost))
     else:
-        row = await _take_or_shortage(session, move)
+        row = await take_or_shortage(session, move)
     return MovementList(items=[MovementRead.model_validate(dict(row))])
 
 
@@ -232,9 +232,7 @@ async def _transfer(session: AsyncSession, move: Move, to_storeroom_id: UUID) ->
         session, move.organization_id, move.part_id, (move.storeroom_id, to_storeroom_id)
     )
     transfer_id = uuid7()
-    out = await _take_or_shortage(
-        session, _with(move, kind="transfer_out", transfer_id=transfer_id)
-    )
+    out = await take_or_shortage(session, _with(move, kind="transfer_out", transfer_id=transfer_id))
     cost = out["unit_cost"]
     assert isinstance(cost, Decimal)
     into = await ledger.add(
@@ -280,7 +278,7 @@ async def _count(
             session, _with(move, kind="count", quantity=difference, cost=default_cost)
         )
     else:
-        moved = await _take_or_shortage(session, _with(move, kind="count", quantity=-difference))
+        moved = await take_or_shortage(session, _with(move, kind="count", quantity=-difference))
     return MovementList(items=[MovementRead.model_validate(dict(moved))])
 
 
@@ -320,11 +318,12 @@ async def reverse(
     if original.quantity < 0:
         row = await ledger.add(session, move)
     else:
-        row = await _take_or_shortage(session, move)
+        row = await take_or_shortage(session, move)
     return MovementList(items=[MovementRead.model_validate(dict(row))])
 
 
-async def _take_or_shortage(session: AsyncSession, move: Move) -> prepared.Record:
+async def take_or_shortage(session: AsyncSession, move: Move) -> prepared.Record:
+    """A take out of stock, or the 409 that names what is available."""
     row = await ledger.take(session, move)
     if row is None:
         have = await ledger.available(session, move)
