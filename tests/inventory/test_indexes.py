@@ -106,6 +106,7 @@ async def test_reorder_proposals_read_the_low_rows_through_their_index(
     params = {"org": filled.organization_id, "sites": None}
     nodes = await plan_nodes(conn, str(reorder.PROPOSALS), params)
     assert_indexed(nodes, "parts_inventory")
+    assert_indexed(nodes, "purchase_order_lines")
     assert any(n.get("Index Name") == "ix_parts_inventory_organization_id_low" for n in nodes), (
         nodes
     )

@@ -92,6 +92,36 @@ async def test_plan_issue_return_and_complete(client: httpx.AsyncClient, acme: T
     assert await _state(client, acme, part, store, work) == (17, 0, 15)  # released on completion
 
 
+async def test_a_retried_issue_or_return_moves_stock_once(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    store = await make_storeroom(client, acme, "ST-1")
+    part = await make_part(client, acme, "BRG-1")
+    await receive(client, acme, part, store, "10", "5")
+    work = await assigned_work(client, acme)
+    tech = acme.headers("technician")
+    line = await client.post(
+        lines_url(work),
+        headers=tech,
+        json={"partId": part["id"], "storeroomId": store, "quantity": "3"},
+    )
+    assert line.status_code == 201, line.text
+    url = f"{lines_url(work)}/{line.json()['id']}"
+    for action, body, state in (
+        ("issue", {"quantity": "3"}, (7, 0, 15)),
+        ("return", {"quantity": "1"}, (8, 0, 10)),
+    ):
+        keyed = {**tech, "Idempotency-Key": f"{action}-1"}
+        first = await client.post(f"{url}/{action}", headers=keyed, json=body)
+        again = await client.post(f"{url}/{action}", headers=keyed, json=body)
+        assert (first.status_code, again.status_code) == (200, 200), again.text
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == first.json()
+        assert await _state(client, acme, part, store, work) == state
+        other = await client.post(f"{url}/{action}", headers=keyed, json={"quantity": "2"})
+        assert (other.status_code, other.json()["errors"][0]["field"]) == (422, "Idempotency-Key")
+
+
 async def test_a_shortage_is_reserved_in_part_and_a_use_is_refused(
     client: httpx.AsyncClient, acme: Tenant
 ) -> None:

@@ -83,6 +83,50 @@ async def test_partial_receipts_fill_the_order_at_its_price(
     assert closed["status"] == "closed"
 
 
+async def test_a_foreign_currency_enters_stock_at_its_rate(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    store = await make_storeroom(client, acme, "ST-1")
+    part = await make_part(client, acme, "BRG-1")
+    vendor = await make_vendor(client, acme)
+    rates = {"currency": "EUR", "exchangeRates": {"USD": 0.9}, "approvalThreshold": 50}
+    changed = await client.patch(
+        "/api/v1/organization",
+        headers=acme.headers("admin"),
+        json={"settings": {"purchasing": rates}},
+    )
+    assert changed.status_code == 200, changed.text
+
+    async def order_in(currency: str, quantity: str) -> dict[str, object]:
+        lines = [{"partId": part["id"], "quantity": quantity, "unitPrice": "10"}]
+        body = {"vendorId": vendor, "storeroomId": store, "currency": currency, "lines": lines}
+        made = await client.post(ORDERS, headers=acme.headers("inventory_clerk"), json=body)
+        assert made.status_code == 201, made.text
+        return await walk(client, acme, made.json(), ("submitted", "inventory_clerk"))
+
+    # 55.00 USD is 49.50 EUR: within the threshold; 60.00 USD (54 EUR) waits for approval.
+    assert (await order_in("USD", "5.5"))["status"] == "approved"
+    usd = await order_in("USD", "6")
+    assert usd["status"] == "submitted"
+    usd = await walk(client, acme, usd, ("approved", "manager"), ("ordered", "inventory_clerk"))
+    got = await _receipt(client, acme, usd, usd["lines"][0]["id"], "6")
+    assert got.status_code == 201, got.text
+    assert (await stock_in(client, acme, part, store))["averageUnitCost"] == Decimal("9.0000")
+    listed = await client.get(f"{ORDERS}/{usd['id']}/receipts", headers=acme.headers("admin"))
+    assert listed.json()["items"][0]["exchangeRate"] == "0.90000000"
+    gbp = await order_in("GBP", "1")
+    assert gbp["status"] == "submitted"  # no rate: its worth is unknown, an approver decides
+    gbp = await walk(client, acme, gbp, ("approved", "manager"), ("ordered", "inventory_clerk"))
+    refused = await _receipt(client, acme, gbp, gbp["lines"][0]["id"], "1")
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0] == {
+        "field": "currency",
+        "message": "No exchange rate for GBP: set settings.purchasing.exchangeRates.GBP.",
+        "code": "no_exchange_rate",
+    }
+    assert (await stock_in(client, acme, part, store))["onHand"] == 6
+
+
 async def test_prices_lines_edits_and_the_threshold(
     client: httpx.AsyncClient, acme: Tenant
 ) -> None:
@@ -181,6 +225,50 @@ async def test_a_draft_per_vendor_from_the_reorder_proposals(
     assert order["number"] in printed.text
     assert "SKF-O1" in printed.text
     assert "62.50" in printed.text
+    # The draft is on order: a second run proposes the part again only once it is cancelled.
+    again = await client.get("/api/v1/reorder-proposals", headers=acme.headers("inventory_clerk"))
+    assert [p["partId"] for p in again.json()] == [unoffered["id"]]
+    cancelled = await client.post(
+        f"{ORDERS}/{order['id']}/transitions",
+        headers=acme.headers("inventory_clerk"),
+        json={"to": "cancelled", "reason": "ordered by phone"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    after = await client.get("/api/v1/reorder-proposals", headers=acme.headers("inventory_clerk"))
+    proposed = {p["partId"]: (p["onOrder"], p["quantity"]) for p in after.json()}
+    assert proposed == {offered["id"]: ("0.000", "25.000"), unoffered["id"]: ("0.000", "17.000")}
+
+
+async def test_what_is_on_order_lowers_the_proposal(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    store = await make_storeroom(client, acme, "ST-1")
+    part = await make_part(client, acme, "P-1")
+    await receive(client, acme, part, store, "2")
+    put = await client.put(
+        f"{PARTS}/{part['id']}/stock/{store}",
+        headers=acme.headers("inventory_clerk"),
+        json={"reorderPoint": "10", "maxQuantity": "30"},
+    )
+    assert put.status_code == 200
+    vendor = await make_vendor(client, acme)
+    order = await make_order(client, acme, vendor, store, [{"partId": part["id"], "quantity": "6"}])
+    order = await walk(
+        client, acme, order, ("submitted", "inventory_clerk"), ("approved", "manager")
+    )
+    order = await walk(client, acme, order, ("ordered", "inventory_clerk"))
+    got = await _receipt(client, acme, order, order["lines"][0]["id"], "2")
+    assert got.status_code == 201, got.text
+    proposals = await client.get(
+        "/api/v1/reorder-proposals", headers=acme.headers("inventory_clerk")
+    )
+    [proposal] = [p for p in proposals.json() if p["partId"] == part["id"]]
+    # 4 available (2 + 2 received), 4 still outstanding: position 8, up to 30 is 22
+    assert (proposal["available"], proposal["onOrder"], proposal["quantity"]) == (
+        "4.000",
+        "4.000",
+        "22.000",
+    )
 
 
 async def test_roles_sites_and_tenants(

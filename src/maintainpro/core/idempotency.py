@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on creates (D11).
+"""`Idempotency-Key` on creates and other one-time actions (D11).
 
 The key is scoped to (organization, user, route). The first request takes a transaction-level
 advisory lock on it, does its work and stores its answer in the same transaction, so the stored
@@ -184,10 +184,13 @@ async def create_once(
     body: BaseModel,
     response: Response,
     create: Callable[[], Awaitable[M]],
+    *,
+    status_code: int = 201,
 ) -> M | Response:
-    """A keyed 201 create: the stored answer when this key already created, else `create()`
-    stored under the key. A created resource with a `version` gets its ETag here (before the
-    answer is stored, so a replay carries it too); other headers `create()` sets itself."""
+    """A keyed create (or another one-time action, answering `status_code`): the stored answer
+    when this key already acted, else `create()` stored under the key. A resource with a
+    `version` gets its ETag here (before the answer is stored, so a replay carries it too);
+    other headers `create()` sets itself."""
     slot = await begin(session, caller, route, key, body)
     if slot is not None and slot.replay is not None:
         return slot.replay
@@ -196,5 +199,5 @@ async def create_once(
     if isinstance(version, int):
         set_etag(response, version)
     if slot is not None:
-        await slot.store(session, 201, created, response)
+        await slot.store(session, status_code, created, response)
     return created

@@ -110,7 +110,7 @@ async def seed_stores(
         text("SELECT code, id FROM vendors WHERE organization_id = :org AND code IS NOT NULL"),
         {"org": organization_id},
     )
-    vendors: dict[str, UUID] = dict(found.tuples().all())
+    vendors: dict[str, UUID] = dict(found.all())
     await session.execute(_INSERT_VENDOR_PART, _vendor_parts(organization_id, parts, vendors, rng))
     stocked = [
         _Stocked(

@@ -149,7 +149,8 @@ async def record(
         "store": count.storeroom_id,
         "parts": [line.part_id for line in data.lines],
     }
-    balances: dict[UUID, Decimal] = dict((await session.execute(_BALANCES, params)).tuples().all())
+    rows = await session.execute(_BALANCES, params)
+    balances: dict[UUID, Decimal] = dict(rows.all())
     for index, counted in enumerate(data.lines):
         line = lines.get(counted.part_id)
         if line is None:

@@ -262,18 +262,50 @@ async def add_work_order_part(
     )
 
 
-@router.post(LINE + "/issue")
+@router.post(LINE + "/issue", response_model=UsageRead)
 async def issue_work_order_part(
-    work_order_id: UUID, usage_id: UUID, body: UsageIssue, auth: MoveUsage, session: DbSession
-) -> UsageRead:
-    return await usage.issue(session, auth, work_order_id, usage_id, body)
+    work_order_id: UUID,
+    usage_id: UUID,
+    body: UsageIssue,
+    auth: MoveUsage,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> UsageRead | Response:
+    """Issues from the line's storeroom (a shortage is a 409); a retried key issues once."""
+    return await idempotency.create_once(
+        session,
+        auth.principal,
+        f"POST /work-orders/{work_order_id}/parts/{usage_id}/issue",
+        idempotency_key,
+        body,
+        response,
+        lambda: usage.issue(session, auth, work_order_id, usage_id, body),
+        status_code=status.HTTP_200_OK,
+    )
 
 
-@router.post(LINE + "/return")
+@router.post(LINE + "/return", response_model=UsageRead)
 async def return_work_order_part(
-    work_order_id: UUID, usage_id: UUID, body: UsageReturn, auth: MoveUsage, session: DbSession
-) -> UsageRead:
-    return await usage.give_back(session, auth, work_order_id, usage_id, body)
+    work_order_id: UUID,
+    usage_id: UUID,
+    body: UsageReturn,
+    auth: MoveUsage,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> UsageRead | Response:
+    """Returns issued parts to the storeroom; a retried key returns once."""
+    return await idempotency.create_once(
+        session,
+        auth.principal,
+        f"POST /work-orders/{work_order_id}/parts/{usage_id}/return",
+        idempotency_key,
+        body,
+        response,
+        lambda: usage.give_back(session, auth, work_order_id, usage_id, body),
+        status_code=status.HTTP_200_OK,
+    )
 
 
 @router.delete(LINE, status_code=status.HTTP_204_NO_CONTENT)

@@ -234,14 +234,16 @@ class UsageList(ReadSchema):
 
 
 class ReorderProposal(ReadSchema):
-    """A part at or below its reorder point in a storeroom: how much to order to reach its
-    maximum (at least the vendor's minimum) and from whom."""
+    """A part whose position (available plus on order) is at or below its reorder point in a
+    storeroom: how much to order to bring the position to its maximum (at least the vendor's
+    minimum) and from whom."""
 
     part_id: UUID
     part_number: str
     part_name: str
     storeroom_id: UUID
     available: Decimal
+    on_order: Decimal  # outstanding on open purchase orders (drafts included) into the storeroom
     reorder_point: Decimal
     max_quantity: Decimal | None
     quantity: Decimal

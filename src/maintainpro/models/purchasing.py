@@ -116,6 +116,7 @@ class PurchaseOrderReceipt(UUIDPrimaryKey, TenantOwned, Base):
         tenant_fk("line_id", "purchase_order_lines"),
         tenant_fk("movement_id", "stock_movements"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("exchange_rate > 0", name="exchange_rate_positive"),
         Index(
             "ix_purchase_order_receipts_organization_id_purchase_order_id",
             "organization_id",
@@ -136,6 +137,10 @@ class PurchaseOrderReceipt(UUIDPrimaryKey, TenantOwned, Base):
     line_id: Mapped[UUID]
     movement_id: Mapped[UUID]
     quantity: Mapped[Decimal] = mapped_column(Quantity)
+    # Units of the organization's book currency per unit of the order's currency, as applied.
+    exchange_rate: Mapped[Decimal] = mapped_column(
+        Numeric(18, 8), server_default="1", default=Decimal(1)
+    )
     note: Mapped[str | None] = mapped_column(String(500))
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     received_by: Mapped[UUID | None]

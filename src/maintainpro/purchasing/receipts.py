@@ -1,9 +1,11 @@
 """Receipts: what arrived on an ordered purchase order enters the storeroom as receipt
-movements at the order's price (moving the average cost), line by line, in one transaction.
+movements at the order's price (moving the average cost), line by line, in one transaction;
+a price in another currency than the organization's is converted at its configured rate.
 The order's row is locked first, so two deliveries booked at once cannot over-receive."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from sqlalchemy import select
@@ -16,6 +18,8 @@ from maintainpro.inventory.ledger import Move
 from maintainpro.models import PurchaseOrder, PurchaseOrderReceipt
 from maintainpro.purchasing import machine, service
 from maintainpro.purchasing.schemas import ReceiptCreate, ReceiptList, ReceiptRead
+
+COST_UNIT = Decimal("0.0001")  # the scale of a movement's unit cost
 
 
 async def receive(
@@ -31,6 +35,7 @@ async def receive(
                 )
             ],
         )
+    rate = await _rate(session, order)
     lines = {line.id: line for line in await service.lines_of(session, order)}
     # Stock rows are taken in one order (by part), so two deliveries naming the same parts
     # cannot deadlock; errors still name the line as the client sent it.
@@ -59,7 +64,7 @@ async def receive(
                 kind="receipt",
                 quantity=received.quantity,
                 actor=auth.principal.user_id,
-                cost=line.unit_price,
+                cost=(line.unit_price * rate).quantize(COST_UNIT, ROUND_HALF_UP),
                 revalue=True,
                 reason=f"{order.number} delivery",
             ),
@@ -72,6 +77,7 @@ async def receive(
                 line_id=line.id,
                 movement_id=movement["id"],
                 quantity=received.quantity,
+                exchange_rate=rate,
                 note=data.note,
                 received_by=auth.principal.user_id,
             )
@@ -80,6 +86,18 @@ async def receive(
     order.status = "received" if complete else "partially_received"
     await session.flush()
     return order
+
+
+async def _rate(session: AsyncSession, order: PurchaseOrder) -> Decimal:
+    """Stock is valued in the book currency: an order in another one needs its rate."""
+    rate = await service.book_rate(session, order)
+    if rate is None:
+        message = (
+            f"No exchange rate for {order.currency}:"
+            f" set settings.purchasing.exchangeRates.{order.currency}."
+        )
+        raise Conflict(message, [FieldError("currency", message, "no_exchange_rate")])
+    return rate
 
 
 async def list_receipts(session: AsyncSession, auth: Authorized, order_id: UUID) -> ReceiptList:

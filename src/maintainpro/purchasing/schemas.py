@@ -140,6 +140,7 @@ class ReceiptRead(ReadSchema):
     line_id: UUID
     quantity: Decimal
     movement_id: UUID
+    exchange_rate: Decimal
     note: str | None
     received_at: datetime
     received_by: UUID | None

@@ -53,6 +53,17 @@ _THRESHOLD = text(
     " THEN CAST(o.settings #>> '{purchasing,approvalThreshold}' AS numeric) END"
     " FROM organizations o WHERE o.id = :org"
 )
+# Book-currency units per unit of :currency: 1 for the book currency itself
+# (`purchasing.currency`, EUR when unset), else a positive number in `purchasing.exchangeRates`;
+# NULL when there is none.
+_RATE = text("""
+SELECT CASE
+  WHEN :currency = coalesce(o.settings #>> '{purchasing,currency}', 'EUR') THEN 1
+  WHEN jsonb_typeof(o.settings #> ARRAY['purchasing', 'exchangeRates', :currency]) = 'number'
+   AND CAST(o.settings #>> ARRAY['purchasing', 'exchangeRates', :currency] AS numeric) > 0
+  THEN CAST(o.settings #>> ARRAY['purchasing', 'exchangeRates', :currency] AS numeric) END
+FROM organizations o WHERE o.id = :org
+""")
 
 
 def _invalid(field: str, message: str, code: str = "unknown") -> ValidationFailed:
@@ -273,11 +284,23 @@ async def transition(
     return order
 
 
+async def book_rate(session: AsyncSession, order: PurchaseOrder) -> Decimal | None:
+    """What one unit of the order's currency is worth in the organization's book currency."""
+    rate: Decimal | None = await session.scalar(
+        _RATE, {"org": order.organization_id, "currency": order.currency}
+    )
+    return rate
+
+
 async def _within_threshold(session: AsyncSession, order: PurchaseOrder) -> bool:
-    """An order at or below `purchasing.approvalThreshold` needs no approver; without the
-    setting every order does."""
+    """An order whose total, in the book currency, is at or below
+    `purchasing.approvalThreshold` needs no approver; without the setting, or without a rate
+    for the order's currency, every order does."""
     threshold = await session.scalar(_THRESHOLD, {"org": order.organization_id})
-    return threshold is not None and order.total <= threshold
+    if threshold is None:
+        return False
+    rate = await book_rate(session, order)
+    return rate is not None and order.total * rate <= threshold
 
 
 async def list_orders(
