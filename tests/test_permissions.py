@@ -79,6 +79,7 @@ class Endpoint:
             ("/purchase-orders/", "{order_id}"),
             ("/vendor-parts/", "{offer_id}"),
             ("/cycle-counts/", "{count_id}"),
+            ("/pm-schedules/", "{schedule_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -593,6 +594,33 @@ ENDPOINTS = [
         Action.UPDATE,
         {"lines": [{"lineId": UNKNOWN, "quantity": "1"}]},
     ),
+    Endpoint("GET", "/api/v1/pm-schedules", Resource.PM_SCHEDULE, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/pm-schedules",
+        Resource.PM_SCHEDULE,
+        Action.CREATE,
+        {
+            "name": "PM",
+            "templateId": UNKNOWN,
+            "assetIds": [UNKNOWN],
+            "trigger": {"kind": "time", "rule": "FREQ=WEEKLY", "start": "2026-01-05T08:00:00"},
+        },
+    ),
+    Endpoint("GET", "/api/v1/pm-schedules/{missing}", Resource.PM_SCHEDULE, Action.READ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/pm-schedules/{missing}",
+        Resource.PM_SCHEDULE,
+        Action.UPDATE,
+        {"name": "N"},
+    ),
+    Endpoint("DELETE", "/api/v1/pm-schedules/{missing}", Resource.PM_SCHEDULE, Action.DELETE),
+    Endpoint(
+        "GET", "/api/v1/pm-schedules/{missing}/occurrences", Resource.PM_SCHEDULE, Action.READ
+    ),
+    Endpoint("POST", "/api/v1/pm-schedules/{missing}/run-due", Resource.PM_SCHEDULE, Action.UPDATE),
+    Endpoint("GET", "/api/v1/pm-forecast", Resource.PM_SCHEDULE, Action.READ),
 ]
 
 

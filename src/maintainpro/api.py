@@ -22,6 +22,7 @@ from maintainpro.labor.routes import router as labor_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
 from maintainpro.organization.routes import router as organization_router
+from maintainpro.pm.routes import router as pm_router
 from maintainpro.purchasing.routes import router as purchasing_router
 from maintainpro.request.public import router as request_public_router
 from maintainpro.request.routes import links_router as request_links_router
@@ -61,6 +62,7 @@ DOMAINS: tuple[APIRouter, ...] = (
     attachment_router,
     inventory_router,
     purchasing_router,
+    pm_router,
 )
 # Reached without credentials through secret URLs (request links, calendar feeds), mounted at
 # the root: the URL printed on a label or given to a calendar app names no API version.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
 from typing import Annotated
 
 import typer
@@ -165,14 +167,22 @@ def serve(
     workers: Annotated[int | None, typer.Option()] = None,
     migrate: Annotated[bool, typer.Option(help="Apply migrations first")] = False,
     with_demo: Annotated[bool, typer.Option("--demo", help="Load the demo data first")] = False,
+    with_worker: Annotated[
+        bool, typer.Option("--worker", help="Also run one background worker beside the API")
+    ] = False,
 ) -> None:
-    """Run the HTTP API."""
+    """Run the HTTP API (and, with --worker, a job worker in a child process)."""
     settings = get_settings()
     target = _prepare(settings)
     if migrate or with_demo:
         _migrate(settings, target)
     if with_demo:
         asyncio.run(_seed(settings, target, reset=False))
+    if with_worker:
+        # A daemon child: it stops with the API. Production runs workers as their own service.
+        multiprocessing.get_context("spawn").Process(
+            target=_worker_process, name="maintainpro-worker", daemon=True
+        ).start()
     uvicorn.run(
         "maintainpro.app:create_app",
         factory=True,
@@ -191,8 +201,13 @@ def serve(
 @app.command("worker")
 def run_worker() -> None:
     """Run a background worker (any number may run, on any machine)."""
+    _worker_process()
+
+
+def _worker_process() -> None:
     settings = get_settings()
-    asyncio.run(worker.run_worker(_prepare(settings), settings))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(worker.run_worker(_prepare(settings), settings))
 
 
 @docs_app.command("erd")

@@ -14,6 +14,7 @@ from maintainpro.core.db import create_database
 from maintainpro.inventory.tasks import blueprint as inventory_tasks
 from maintainpro.outbox.tasks import blueprint as outbox_tasks
 from maintainpro.partition.tasks import blueprint as partition_tasks
+from maintainpro.pm.tasks import blueprint as pm_tasks
 
 QUEUES = ("system", "events")
 
@@ -44,6 +45,7 @@ def build_job_app(target: ServerTarget, settings: Settings) -> procrastinate.App
     app.add_tasks_from(auth_tasks, namespace="auth")
     app.add_tasks_from(attachment_tasks, namespace="attachments")
     app.add_tasks_from(inventory_tasks, namespace="inventory")
+    app.add_tasks_from(pm_tasks, namespace="pm")
     return app
 
 

@@ -227,7 +227,8 @@ def test_seeding_again_adds_nothing(seeded: Engine) -> None:
             " (SELECT count(*) FROM labor_entries), (SELECT count(*) FROM checklists),"
             " (SELECT count(*) FROM checklist_items), (SELECT count(*) FROM comments),"
             " (SELECT count(*) FROM comment_mentions), sum(w.actual_hours),"
-            " (SELECT max(version) FROM users WHERE organization_id = o.id)"
+            " (SELECT max(version) FROM users WHERE organization_id = o.id),"
+            " (SELECT count(*) FROM pm_schedules WHERE organization_id = o.id)"
             f" {DEMO_WORK} GROUP BY o.id",
         )
 
@@ -570,3 +571,25 @@ def test_two_purchase_orders_are_open(seeded: Engine) -> None:
         " AND l.purchase_order_id = po.id WHERE o.slug = :s GROUP BY po.id ORDER BY po.number",
     )
     assert orders == [("PO-000001", "ordered", 4, True), ("PO-000002", "submitted", 4, True)]
+
+
+def test_one_pm_schedule_of_each_kind_and_the_first_is_due(seeded: Engine) -> None:
+    schedules = _rows(
+        seeded,
+        "SELECT s.trigger_kind, count(*), count(DISTINCT s.template_id) FROM pm_schedules s"
+        " JOIN organizations o ON o.id = s.organization_id WHERE o.slug = :s"
+        " GROUP BY s.trigger_kind ORDER BY s.trigger_kind",
+    )
+    assert schedules == [
+        ("condition", 1, 1),
+        ("meter", 1, 1),
+        ("time", 3, 3),
+        ("time_or_meter", 1, 1),
+    ]
+    # The weekly walk is due now, whatever the date: the worker's first pass generates it.
+    due = _rows(
+        seeded,
+        "SELECT s.generate_at <= now() FROM pm_schedules s JOIN organizations o"
+        " ON o.id = s.organization_id WHERE o.slug = :s AND s.name = 'Weekly safety walk'",
+    )
+    assert due == [(True,)]

@@ -39,6 +39,7 @@ SAMPLES: dict[str, str] = {
     "take_numbers": "app.take_numbers('work_order', 1)",
     "search_parts": "app.search_parts('kestrel', NULL, NULL)",
     "organizations_with_stock": "app.organizations_with_stock()",
+    "organizations_with_due_pm": "app.organizations_with_due_pm()",
 }
 
 # Functions that answer with a value of the caller's tenant, no row of any table: one row with
@@ -56,6 +57,7 @@ CROSS_TENANT = {
     "ensure_quarterly_partitions": "partition DDL: returns how many were created",
     "prune_idempotency_keys": "housekeeping: returns how many expired keys it removed",
     "organizations_with_stock": "the ledger check lists organizations to check",
+    "organizations_with_due_pm": "the PM scheduler lists organizations with work due",
 }
 
 # Trigger functions cannot be called; their effect is tested where they act.

@@ -189,6 +189,7 @@ CROSS_TENANT_FUNCTIONS = {
     "ensure_quarterly_partitions",
     "prune_idempotency_keys",
     "organizations_with_stock",
+    "organizations_with_due_pm",
 }
 
 

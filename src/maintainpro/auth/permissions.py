@@ -56,6 +56,8 @@ class Resource(StrEnum):
     # Purchase orders; SITE = orders delivered to a storeroom of the user's sites. Approval
     # above the threshold is the purchasing machine's (managers and admins).
     PURCHASE_ORDER = "purchase_order"
+    # PM schedules and their forecast; SITE = schedules of assets in the user's sites.
+    PM_SCHEDULE = "pm_schedule"
 
 
 class Action(StrEnum):
@@ -111,6 +113,7 @@ MATRIX: dict[str, Grants] = {
         Resource.STOCK: _all(*_CRUD),
         Resource.WORK_ORDER_PART: _all(*_CRUD),
         Resource.PURCHASE_ORDER: _all(*_CRUD),
+        Resource.PM_SCHEDULE: _all(*_CRUD),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -134,6 +137,7 @@ MATRIX: dict[str, Grants] = {
         Resource.STOCK: _all(Action.READ, scope=Scope.SITE),
         Resource.WORK_ORDER_PART: _all(*_CRUD, scope=Scope.SITE),
         Resource.PURCHASE_ORDER: _all(Action.READ, scope=Scope.SITE),
+        Resource.PM_SCHEDULE: _all(*_CRUD, scope=Scope.SITE),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),
@@ -160,6 +164,8 @@ MATRIX: dict[str, Grants] = {
         Resource.STOCK: _all(Action.READ, scope=Scope.SITE),
         # Technicians plan, issue and return parts on their own work.
         Resource.WORK_ORDER_PART: _all(*_CRUD, scope=Scope.ASSIGNED),
+        # What is coming to their sites (schedules and the forecast), not their planning.
+        Resource.PM_SCHEDULE: _all(Action.READ, scope=Scope.SITE),
     },
     "inventory_clerk": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),

@@ -37,6 +37,8 @@ class EventRead(ReadSchema):
     organization_id: UUID
     kind: str
     work_order_id: UUID | None
+    # An upcoming occurrence of this PM schedule (kind pm_occurrence) before its work order.
+    pm_schedule_id: UUID | None
     title: str
     starts_at: datetime
     ends_at: datetime

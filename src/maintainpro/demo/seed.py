@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from maintainpro.config import DemoSettings
 from maintainpro.core import context
 from maintainpro.demo import stores, work
 from maintainpro.demo.plant import AREAS, seed_plant
+from maintainpro.demo.pm import seed_pm
 from maintainpro.models import Location, Organization, User, UserSite
 from maintainpro.organization import service as organization_service
 
@@ -117,6 +119,9 @@ async def seed(session: AsyncSession, demo: DemoSettings, progress: Progress) ->
         storerooms = [places[code].id for code in ("N-STORE", "S-STORE")]
         await stores.seed_stores(session, organization.id, storerooms, datetime.now(UTC))
         progress("stores")
+        zone = ZoneInfo(organization.timezone)
+        await seed_pm(session, organization.id, users["admin"], zone)
+        progress("preventive maintenance")
     return organization.id
 
 

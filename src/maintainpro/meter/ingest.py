@@ -25,6 +25,7 @@ from maintainpro.meter import service as meter_service
 from maintainpro.meter import timeline
 from maintainpro.meter.schemas import BatchResult, BulkReadingIn, ItemResult, ReadingIn
 from maintainpro.models import ActivityLog, Meter
+from maintainpro.pm import meters as pm_meters
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 NO_PARTITION = (
@@ -102,6 +103,10 @@ async def ingest(
         results[index] = _rejected(index, verdict.code, verdict.reason)
     accepted = [(index, item) for index, item in fresh if index not in refused]
     inserted = await _store(session, auth, accepted)
+    if inserted:
+        await pm_meters.announce(
+            session, auth.principal.organization_id, {meter_id for meter_id, _, _ in inserted}
+        )
     for index, item in accepted:
         status = "stored" if _key(item) in inserted else "duplicate"
         results[index] = ItemResult(index=index, status=status)

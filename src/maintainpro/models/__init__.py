@@ -30,6 +30,7 @@ from maintainpro.models.maintenance_log import MaintenanceLog
 from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
 from maintainpro.models.organization import Organization
 from maintainpro.models.outbox import OutboxEvent
+from maintainpro.models.pm import PmOccurrence, PmSchedule, PmScheduleAsset
 from maintainpro.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
 from maintainpro.models.request import MaintenanceRequest, RequestLink
 from maintainpro.models.session import RefreshToken, UserSession
@@ -82,6 +83,9 @@ __all__ = [
     "Part",
     "PartStock",
     "PasswordResetToken",
+    "PmOccurrence",
+    "PmSchedule",
+    "PmScheduleAsset",
     "PurchaseOrder",
     "PurchaseOrderLine",
     "PurchaseOrderReceipt",

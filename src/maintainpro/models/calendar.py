@@ -17,21 +17,34 @@ FEED_SCOPES = ("user", "organization")
 
 class CalendarEvent(UUIDPrimaryKey, TenantOwned, Base):
     """One scheduled item. Work-order events are written only by the trigger on work_orders
-    (`app.sync_work_order_event`), so every write path keeps them in step."""
+    (`app.sync_work_order_event`), so every write path keeps them in step; the upcoming
+    occurrences of a PM schedule only by the scheduler (`pm/calendar.py`)."""
 
     __tablename__ = "calendar_events"
     __table_args__ = tenant_table_args(
         "calendar_events",
         _fk("work_order_id", "work_orders", ondelete="CASCADE"),
+        _fk("pm_schedule_id", "pm_schedules", ondelete="CASCADE"),
         _nullable_fk("site_id", "locations"),
         CheckConstraint(f"kind IN {EVENT_KINDS}", name="kind"),
         CheckConstraint("ends_at >= starts_at", name="window"),
+        CheckConstraint(
+            "(kind = 'pm_occurrence') = (pm_schedule_id IS NOT NULL)", name="pm_schedule_event"
+        ),
         UniqueConstraint("organization_id", "kind", "work_order_id"),
         Index("ix_calendar_events_organization_id_starts_at", "organization_id", "starts_at", "id"),
+        Index(
+            "ix_calendar_events_organization_id_pm_schedule_id",
+            "organization_id",
+            "pm_schedule_id",
+            postgresql_where=text("pm_schedule_id IS NOT NULL"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(16))
     work_order_id: Mapped[UUID | None]
+    # An upcoming PM occurrence (kind pm_occurrence): rewritten by the scheduler.
+    pm_schedule_id: Mapped[UUID | None]
     title: Mapped[str] = mapped_column(String(240))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]

@@ -20,6 +20,7 @@ from maintainpro.core.etag import check_version
 from maintainpro.inventory import reservations
 from maintainpro.labor import timers
 from maintainpro.maintenance import service as maintenance
+from maintainpro.pm import completion as pm_completion
 from maintainpro.work_order import downtime, machine, repository
 from maintainpro.work_order.machine import DONE, Move, Need
 from maintainpro.work_order.references import CODE_FIELDS, Named, check
@@ -183,6 +184,9 @@ async def transition(
     if request.to == "completed":
         await maintenance.record_completion(session, org, work_order.id)
     if request.to in ("completed", "cancelled"):
+        await pm_completion.finished(
+            session, org, work_order.id, completed=request.to == "completed"
+        )
         await downtime.close_for(session, org, work_order.id)
         await reservations.release(session, org, work_order.id)  # what was not issued
         await timers.stop_on(session, org, work_order.id)  # labor rolls up into the row
