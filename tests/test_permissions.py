@@ -80,6 +80,9 @@ class Endpoint:
             ("/vendor-parts/", "{offer_id}"),
             ("/cycle-counts/", "{count_id}"),
             ("/pm-schedules/", "{schedule_id}"),
+            ("/notifications/", "{notification_id}"),
+            ("/webhooks/deliveries/", "{delivery_id}"),
+            ("/webhooks/", "{webhook_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -621,6 +624,24 @@ ENDPOINTS = [
     ),
     Endpoint("POST", "/api/v1/pm-schedules/{missing}/run-due", Resource.PM_SCHEDULE, Action.UPDATE),
     Endpoint("GET", "/api/v1/pm-forecast", Resource.PM_SCHEDULE, Action.READ),
+    Endpoint("GET", "/api/v1/webhooks", Resource.WEBHOOK, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/webhooks",
+        Resource.WEBHOOK,
+        Action.CREATE,
+        {"url": "https://hooks.invalid/cmms", "events": ["part.low_stock"]},
+    ),
+    Endpoint("GET", "/api/v1/webhooks/{missing}", Resource.WEBHOOK, Action.READ),
+    Endpoint(
+        "PATCH", "/api/v1/webhooks/{missing}", Resource.WEBHOOK, Action.UPDATE, {"enabled": False}
+    ),
+    Endpoint("DELETE", "/api/v1/webhooks/{missing}", Resource.WEBHOOK, Action.DELETE),
+    Endpoint("GET", "/api/v1/webhooks/{missing}/deliveries", Resource.WEBHOOK, Action.READ),
+    Endpoint("POST", "/api/v1/webhooks/{missing}/test", Resource.WEBHOOK, Action.UPDATE),
+    Endpoint(
+        "POST", "/api/v1/webhooks/deliveries/{missing}/replay", Resource.WEBHOOK, Action.UPDATE
+    ),
 ]
 
 
@@ -641,7 +662,21 @@ SELF_SERVICE = [
     _self("POST", "/api/v1/auth/mfa/disable", {"password": "wrong", "code": "000000"}),
     _self("POST", "/api/v1/auth/logout-all"),
     _self("POST", "/api/v1/auth/logout"),
+    # A person's own notifications, whatever their role.
+    _self("GET", "/api/v1/notifications"),
+    _self("GET", "/api/v1/notifications/unread-count"),
+    _self("POST", "/api/v1/notifications/{missing}/read"),
+    _self("POST", "/api/v1/notifications/read-all"),
+    _self("GET", "/api/v1/notification-preferences"),
+    _self(
+        "PUT",
+        "/api/v1/notification-preferences",
+        {"items": [{"type": "mention", "channel": "email", "enabled": True}]},
+    ),
 ]
+# Endless answers: refusals are checked here, the stream itself over a real server
+# (tests/notification/test_stream.py).
+STREAMING = [_self("GET", "/api/v1/notifications/stream")]
 # Before any principal: they read no credentials, so neither a role nor a key changes them.
 PUBLIC = {
     ("POST", "/api/v1/auth/signup"),
@@ -655,7 +690,7 @@ PUBLIC = {
     ("POST", "/public/r/{token}/requests/{request_id}/photos"),
     ("GET", "/public/calendar/{token}.ics"),
 }
-EVERY = ENDPOINTS + SELF_SERVICE
+EVERY = ENDPOINTS + SELF_SERVICE + STREAMING
 NARROW = "meter_reading:create"
 
 
@@ -735,7 +770,7 @@ async def test_a_narrow_api_key_reaches_its_scope_and_nothing_else(
         assert response.json()["code"] == "permission_denied"
 
 
-@pytest.mark.parametrize("endpoint", SELF_SERVICE, ids=lambda e: f"{e.method} {e.path}")
+@pytest.mark.parametrize("endpoint", SELF_SERVICE + STREAMING, ids=lambda e: f"{e.method} {e.path}")
 async def test_no_api_key_reaches_the_account_whatever_its_scopes(
     client: httpx.AsyncClient,
     acme: Tenant,

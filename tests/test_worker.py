@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import pytest
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from maintainpro.core.db import Database, transaction
 from maintainpro.models import OutboxEvent
 from maintainpro.outbox import handlers
 from maintainpro.outbox import service as outbox_service
+from maintainpro.outbox.tasks import HandlersFailed, dispatch
 from maintainpro.worker import QUEUES, build_job_app, job_conninfo, libpq_conninfo
 from tests.conftest import TenantFactory
 
@@ -76,3 +78,41 @@ def test_the_job_queue_bypasses_pgbouncer_when_told(
         "5433",
         "maintainpro_app",
     )
+
+
+async def test_a_failing_subscriber_holds_back_no_other(
+    database: Database, committed_tenant: TenantFactory
+) -> None:
+    org_id = await committed_tenant()
+    with context.scoped(organization_id=org_id):
+        async with transaction(database.sessions) as session:
+            event = await outbox_service.emit(
+                session, event_type=EVENT, entity_type="x", entity_id=uuid7()
+            )
+
+    async def broken(session: AsyncSession, received: OutboxEvent) -> None:
+        raise RuntimeError("a subscriber's bug")
+
+    async def working(session: AsyncSession, received: OutboxEvent) -> None:
+        await outbox_service.emit(
+            session, event_type="probe.followed", entity_type="x", entity_id=received.id
+        )
+
+    handlers.subscribe(EVENT)(broken)
+    handlers.subscribe(EVENT)(working)
+    try:
+        with context.scoped(organization_id=org_id), pytest.raises(HandlersFailed, match="broken"):
+            await dispatch(database, event.id, org_id)
+    finally:
+        handlers.unsubscribe(EVENT, broken)
+        handlers.unsubscribe(EVENT, working)
+    with context.scoped(organization_id=org_id):
+        async with transaction(database.sessions) as session:
+            followed = await session.scalar(
+                text(
+                    "SELECT count(*) FROM outbox WHERE event_type = 'probe.followed'"
+                    " AND entity_id = :id"
+                ),
+                {"id": event.id},
+            )
+    assert followed == 1  # committed although the other subscriber failed

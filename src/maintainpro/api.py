@@ -21,6 +21,7 @@ from maintainpro.inventory.routes import router as inventory_router
 from maintainpro.labor.routes import router as labor_router
 from maintainpro.location.routes import router as location_router
 from maintainpro.meter.routes import router as meter_router
+from maintainpro.notification.routes import router as notification_router
 from maintainpro.organization.routes import router as organization_router
 from maintainpro.pm.routes import router as pm_router
 from maintainpro.purchasing.routes import router as purchasing_router
@@ -30,6 +31,7 @@ from maintainpro.request.routes import router as request_router
 from maintainpro.team.routes import router as team_router
 from maintainpro.user.routes import router as user_router
 from maintainpro.vendor.routes import contractors_router, vendors_router
+from maintainpro.webhook.routes import router as webhook_router
 from maintainpro.work_order.routes import router as work_order_router
 
 PREFIX = "/api/v1"
@@ -63,6 +65,8 @@ DOMAINS: tuple[APIRouter, ...] = (
     inventory_router,
     purchasing_router,
     pm_router,
+    notification_router,
+    webhook_router,
 )
 # Reached without credentials through secret URLs (request links, calendar feeds), mounted at
 # the root: the URL printed on a label or given to a calendar app names no API version.

@@ -24,7 +24,9 @@ from maintainpro.core.logging import configure_logging, get_logger
 from maintainpro.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from maintainpro.core.retry import TransientRetryMiddleware
 from maintainpro.health.routes import router as health_router
+from maintainpro.notification.stream import Hub
 from maintainpro.partition import service as partition_service
+from maintainpro.worker import job_conninfo
 
 log = get_logger(__name__)
 
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             yield
         finally:
+            await app.state.notification_hub.close()
             if owned:
                 await app.state.db.dispose()
 
@@ -99,6 +102,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    # LISTEN for the notification streams, opened on the first subscriber: a direct connection
+    # as the app role, the workers' own (`database.direct_url` behind PgBouncer).
+    app.state.notification_hub = Hub(
+        lambda: job_conninfo(resolve_server(settings.database), settings)
+    )
     if database is not None:
         app.state.db = database
     problems.install(app)

@@ -148,7 +148,9 @@ async def _seed(settings: Settings, target: ServerTarget, *, reset: bool) -> Non
                 total=demo.step_count(),
             )
             async with transaction(database.sessions) as session:
-                await demo.seed(session, settings.demo, lambda _: progress.advance(job))
+                await demo.seed(
+                    session, settings.demo, lambda _: progress.advance(job), settings.auth
+                )
     finally:
         await database.dispose()
 

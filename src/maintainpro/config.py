@@ -98,6 +98,17 @@ class WorkerSettings(BaseModel):
     relay_batch: int = Field(default=500, ge=1, le=10_000)
 
 
+class WebhookSettings(BaseModel):
+    # Private, loopback and shared (CGNAT) targets, for development; link-local and cloud
+    # metadata addresses are refused whatever this says.
+    allow_private_targets: bool = False
+    timeout_s: float = Field(default=10.0, gt=0, le=60)
+    # Attempts per delivery (the first and its retries, with exponential backoff and jitter).
+    max_attempts: int = Field(default=8, ge=1, le=20)
+    # Failed attempts in a row after which a subscription is disabled and its admins told.
+    disable_after: int = Field(default=20, ge=1, le=1000)
+
+
 MIN_SECRET_KEY_BYTES = 32
 
 
@@ -181,6 +192,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()
     partitions: PartitionSettings = PartitionSettings()
+    webhooks: WebhookSettings = WebhookSettings()
     worker: WorkerSettings = WorkerSettings()
     auth: AuthSettings = AuthSettings()
     mail: MailSettings = MailSettings()

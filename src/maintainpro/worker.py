@@ -12,11 +12,13 @@ from maintainpro.config import Settings
 from maintainpro.core.database import Role, ServerTarget, role_url
 from maintainpro.core.db import create_database
 from maintainpro.inventory.tasks import blueprint as inventory_tasks
+from maintainpro.notification.tasks import blueprint as notification_tasks
 from maintainpro.outbox.tasks import blueprint as outbox_tasks
 from maintainpro.partition.tasks import blueprint as partition_tasks
 from maintainpro.pm.tasks import blueprint as pm_tasks
+from maintainpro.webhook.tasks import blueprint as webhook_tasks
 
-QUEUES = ("system", "events")
+QUEUES = ("system", "events", "webhooks")
 
 
 def libpq_conninfo(url: URL) -> str:
@@ -46,6 +48,8 @@ def build_job_app(target: ServerTarget, settings: Settings) -> procrastinate.App
     app.add_tasks_from(attachment_tasks, namespace="attachments")
     app.add_tasks_from(inventory_tasks, namespace="inventory")
     app.add_tasks_from(pm_tasks, namespace="pm")
+    app.add_tasks_from(notification_tasks, namespace="notifications")
+    app.add_tasks_from(webhook_tasks, namespace="webhooks")
     return app
 
 

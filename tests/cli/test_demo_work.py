@@ -228,7 +228,8 @@ def test_seeding_again_adds_nothing(seeded: Engine) -> None:
             " (SELECT count(*) FROM checklist_items), (SELECT count(*) FROM comments),"
             " (SELECT count(*) FROM comment_mentions), sum(w.actual_hours),"
             " (SELECT max(version) FROM users WHERE organization_id = o.id),"
-            " (SELECT count(*) FROM pm_schedules WHERE organization_id = o.id)"
+            " (SELECT count(*) FROM pm_schedules WHERE organization_id = o.id),"
+            " (SELECT count(*) FROM webhook_subscriptions WHERE organization_id = o.id)"
             f" {DEMO_WORK} GROUP BY o.id",
         )
 
@@ -593,3 +594,12 @@ def test_one_pm_schedule_of_each_kind_and_the_first_is_due(seeded: Engine) -> No
         " ON o.id = s.organization_id WHERE o.slug = :s AND s.name = 'Weekly safety walk'",
     )
     assert due == [(True,)]
+
+
+def test_one_disabled_webhook_hears_every_public_event(seeded: Engine) -> None:
+    hooks = _rows(
+        seeded,
+        "SELECT w.url, w.enabled, cardinality(w.events) FROM webhook_subscriptions w"
+        " JOIN organizations o ON o.id = w.organization_id WHERE o.slug = :s",
+    )
+    assert hooks == [("https://hooks.example.com/maintainpro", False, 6)]

@@ -58,6 +58,8 @@ class Resource(StrEnum):
     PURCHASE_ORDER = "purchase_order"
     # PM schedules and their forecast; SITE = schedules of assets in the user's sites.
     PM_SCHEDULE = "pm_schedule"
+    # Webhook subscriptions and their delivery log: admins only (a URL hears every event).
+    WEBHOOK = "webhook"
 
 
 class Action(StrEnum):

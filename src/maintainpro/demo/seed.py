@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils.compat import uuid7
 
 from maintainpro.auth import passwords
-from maintainpro.config import DemoSettings
+from maintainpro.config import AuthSettings, DemoSettings
 from maintainpro.core import context
 from maintainpro.demo import stores, work
 from maintainpro.demo.plant import AREAS, seed_plant
 from maintainpro.demo.pm import seed_pm
+from maintainpro.demo.webhooks import seed_webhook
 from maintainpro.models import Location, Organization, User, UserSite
 from maintainpro.organization import service as organization_service
 
@@ -83,7 +84,8 @@ def demo_email(role: str, domain: str) -> str:
 def step_count() -> int:
     """How many times `seed` reports progress."""
     people = len(DEMO_USERS) + len(DEMO_CREW)
-    return len(SITE_TREE) + people + len(AREAS) + 1 + len(work.STEPS) + 1
+    # The plant; then the stores, the PM schedules and the webhook after the work.
+    return len(SITE_TREE) + people + len(AREAS) + 1 + len(work.STEPS) + 3
 
 
 async def find_demo(session: AsyncSession) -> Organization | None:
@@ -102,7 +104,9 @@ async def reset(session: AsyncSession) -> bool:
     return await organization_service.purge(session, organization.id)
 
 
-async def seed(session: AsyncSession, demo: DemoSettings, progress: Progress) -> UUID:
+async def seed(
+    session: AsyncSession, demo: DemoSettings, progress: Progress, auth: AuthSettings
+) -> UUID:
     organization = await find_demo(session)
     if organization is None:
         organization = Organization(
@@ -122,6 +126,8 @@ async def seed(session: AsyncSession, demo: DemoSettings, progress: Progress) ->
         zone = ZoneInfo(organization.timezone)
         await seed_pm(session, organization.id, users["admin"], zone)
         progress("preventive maintenance")
+        await seed_webhook(session, organization.id, auth)
+        progress("webhook")
     return organization.id
 
 

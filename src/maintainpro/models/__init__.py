@@ -28,6 +28,7 @@ from maintainpro.models.labor import Craft, LaborEntry
 from maintainpro.models.location import Location
 from maintainpro.models.maintenance_log import MaintenanceLog
 from maintainpro.models.meter import DowntimeEvent, Meter, MeterReading
+from maintainpro.models.notification import Notification, NotificationPreference
 from maintainpro.models.organization import Organization
 from maintainpro.models.outbox import OutboxEvent
 from maintainpro.models.pm import PmOccurrence, PmSchedule, PmScheduleAsset
@@ -37,6 +38,7 @@ from maintainpro.models.session import RefreshToken, UserSession
 from maintainpro.models.throttle import AuthThrottle, RateLimitWindow
 from maintainpro.models.user import GrantableRole, User, UserSite
 from maintainpro.models.vendor import Contractor, Vendor
+from maintainpro.models.webhook import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from maintainpro.models.work_order import (
     FailureCode,
     Team,
@@ -78,6 +80,8 @@ __all__ = [
     "Meter",
     "MeterReading",
     "MfaBackupCode",
+    "Notification",
+    "NotificationPreference",
     "Organization",
     "OutboxEvent",
     "Part",
@@ -100,6 +104,9 @@ __all__ = [
     "UserSite",
     "Vendor",
     "VendorPart",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkOrder",
     "WorkOrderAsset",
     "WorkOrderAssignee",

@@ -30,8 +30,14 @@ def subscribed_types() -> frozenset[str]:
     return frozenset(kind for kind, handlers in _handlers.items() if handlers)
 
 
+def handlers_for(event_type: str) -> list[Handler]:
+    return list(_handlers.get(event_type, ()))
+
+
 async def dispatch(session: AsyncSession, event: OutboxEvent) -> int:
-    handlers = list(_handlers.get(event.event_type, ()))
+    """Every subscriber in the caller's transaction (the worker gives each its own:
+    `outbox/tasks.py: dispatch`)."""
+    handlers = handlers_for(event.event_type)
     for handler in handlers:
         await handler(session, event)
     return len(handlers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -91,17 +91,21 @@ async def relay_organization(
     return len(events)
 
 
+async def defer_jobs(
+    session: AsyncSession, queue: str, task: str, jobs: Sequence[Mapping[str, Any]]
+) -> None:
+    """procrastinate jobs that exist if and only if the caller's transaction commits."""
+    args = [orjson.dumps(job).decode() for job in jobs]
+    await session.execute(_DEFER_JOBS, {"queue": queue, "task": task, "args": args})
+
+
 async def _defer_dispatch(session: AsyncSession, events: list[OutboxEvent]) -> None:
-    args = [
-        orjson.dumps(
-            {
-                "event_id": str(e.id),
-                "organization_id": str(e.organization_id),
-                "request_id": e.request_id,
-            }
-        ).decode()
+    jobs = [
+        {
+            "event_id": str(e.id),
+            "organization_id": str(e.organization_id),
+            "request_id": e.request_id,
+        }
         for e in events
     ]
-    await session.execute(
-        _DEFER_JOBS, {"queue": DISPATCH_QUEUE, "task": DISPATCH_TASK, "args": args}
-    )
+    await defer_jobs(session, DISPATCH_QUEUE, DISPATCH_TASK, jobs)

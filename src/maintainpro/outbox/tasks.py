@@ -7,6 +7,7 @@ from uuid import UUID
 
 import procrastinate
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.config import Settings
 from maintainpro.core import context
@@ -50,17 +51,49 @@ async def relay(database: Database, settings: Settings) -> int:
     return total
 
 
+class HandlersFailed(Exception):
+    """Some subscribers of an event failed (the others' work is committed); the job is
+    retried, and every subscriber runs again: each is idempotent."""
+
+
 async def dispatch(database: Database, event_id: UUID, organization_id: UUID) -> int:
-    async with transaction(database.sessions) as session:
-        event = await session.scalar(
-            select(OutboxEvent).where(
-                OutboxEvent.organization_id == organization_id, OutboxEvent.id == event_id
-            )
+    """Each subscriber in a transaction of its own, so one that fails (a receiver's bad data,
+    a bug) holds back neither the others nor their commit."""
+    failed: list[str] = []
+    ran = 0
+    for handler in handlers.handlers_for(await _event_type(database, event_id, organization_id)):
+        try:
+            async with transaction(database.sessions) as session:
+                event = await _event(session, event_id, organization_id)
+                if event is None:
+                    return ran
+                await handler(session, event)
+                ran += 1
+        except Exception as exc:
+            log.error("outbox.handler_failed", handler=handler.__qualname__, error=repr(exc))
+            failed.append(handler.__qualname__)
+    if failed:
+        raise HandlersFailed(f"event {event_id}: {', '.join(failed)} failed")
+    return ran
+
+
+async def _event(
+    session: AsyncSession, event_id: UUID, organization_id: UUID
+) -> OutboxEvent | None:
+    event = await session.scalar(
+        select(OutboxEvent).where(
+            OutboxEvent.organization_id == organization_id, OutboxEvent.id == event_id
         )
-        if event is None:
-            log.warning("outbox.dispatch_missing", event_id=str(event_id))
-            return 0
-        return await handlers.dispatch(session, event)
+    )
+    if event is None:
+        log.warning("outbox.dispatch_missing", event_id=str(event_id))
+    return event
+
+
+async def _event_type(database: Database, event_id: UUID, organization_id: UUID) -> str:
+    async with transaction(database.sessions) as session:
+        event = await _event(session, event_id, organization_id)
+        return "" if event is None else event.event_type
 
 
 def _state(job: procrastinate.JobContext) -> tuple[Database, Settings]:

@@ -18,6 +18,7 @@ from maintainpro.core.etag import check_version
 from maintainpro.core.pagination import Keyset, Page
 from maintainpro.inventory.stock import in_sites
 from maintainpro.models import PurchaseOrder, PurchaseOrderLine
+from maintainpro.outbox import service as outbox_service
 from maintainpro.purchasing import machine
 from maintainpro.purchasing.schemas import (
     LineIn,
@@ -272,6 +273,18 @@ async def transition(
         if await _within_threshold(session, order):
             order.status, order.approved_at, order.approved_by = "approved", now, actor
             order.status_reason = "within the approval threshold"
+        else:
+            await outbox_service.emit(
+                session,
+                event_type="purchase_order.approval_needed",
+                entity_type="purchase_order",
+                entity_id=order.id,
+                payload={
+                    "number": order.number,
+                    "total": str(order.total),
+                    "currency": order.currency,
+                },
+            )
     elif request.to == "approved":
         order.approved_at, order.approved_by = now, actor
     elif request.to == "ordered":
