@@ -79,13 +79,18 @@ def _about_work(event: OutboxEvent, kind: str, title: str) -> Message:
     return Message(kind, title, entity_type="work_order", entity_id=event.entity_id)
 
 
+async def _tell_assigned(
+    session: AsyncSession, event: OutboxEvent, work: dict[str, object]
+) -> None:
+    title = f"{work['number']} assigned to you: {work['title']}"
+    await _tell(session, event, _ids(work["doers"]), _about_work(event, "assignment", title))
+
+
 @handlers.subscribe("work_order.created")
 async def on_work_created(session: AsyncSession, event: OutboxEvent) -> None:
     work = await _work(session, event)
-    if work is None or not work["doers"]:
-        return
-    title = f"{work['number']} assigned to you: {work['title']}"
-    await _tell(session, event, _ids(work["doers"]), _about_work(event, "assignment", title))
+    if work is not None:
+        await _tell_assigned(session, event, work)
 
 
 @handlers.subscribe("work_order.status_changed")
@@ -97,8 +102,7 @@ async def on_work_moved(session: AsyncSession, event: OutboxEvent) -> None:
     if work is None:
         return
     if target == "assigned":
-        title = f"{work['number']} assigned to you: {work['title']}"
-        await _tell(session, event, _ids(work["doers"]), _about_work(event, "assignment", title))
+        await _tell_assigned(session, event, work)
     elif isinstance(work["requester_id"], UUID):
         title = f"{work['number']} is done: {work['title']}"
         message = _about_work(event, "completion", title)

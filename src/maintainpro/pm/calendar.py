@@ -1,11 +1,13 @@
 """A schedule's upcoming occurrences as calendar events (kind `pm_occurrence`), so they show
 in the calendar and its feeds before any work order exists. Rewritten whenever the schedule
-or its clock changes; an occurrence that became a work order shows as that work order."""
+or its clock changes (a meter's projected marks are not moved by every reading, only then);
+an occurrence that became a work order shows as that work order."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,10 +28,14 @@ async def clear(session: AsyncSession, schedule: PmSchedule) -> None:
     )
 
 
-async def refresh(session: AsyncSession, schedule: PmSchedule) -> None:
+async def refresh(
+    session: AsyncSession, schedule: PmSchedule, zone: ZoneInfo | None = None
+) -> None:
+    """Rewrites the schedule's upcoming events (`zone`: the organization's, when the caller has
+    it already)."""
     await clear(session, schedule)
     now = datetime.now(UTC)
-    zone = await state.zone_of(session, schedule.organization_id)
+    zone = zone or await state.zone_of(session, schedule.organization_id)
     pace = (await state.projections(session, schedule.organization_id, [schedule])).get(schedule.id)
     found = upcoming.occurrences(
         schedule,

@@ -75,7 +75,9 @@ def _acting(schedule: PmSchedule) -> Authorized:
     return Authorized(principal, Scope.ALL)
 
 
-async def occur(session: AsyncSession, schedule: PmSchedule, due: Due) -> OccurrenceRead | None:
+async def occur(
+    session: AsyncSession, schedule: PmSchedule, due: Due, asset_ids: list[UUID]
+) -> OccurrenceRead | None:
     """The occurrence and its work order, or None when that occurrence already exists."""
     params = {
         "org": schedule.organization_id,
@@ -90,7 +92,7 @@ async def occur(session: AsyncSession, schedule: PmSchedule, due: Due) -> Occurr
     request = WorkOrderCreate.model_validate(
         {
             "templateId": schedule.template_id,
-            "assetIds": await assets_of(session, schedule),
+            "assetIds": asset_ids,
             "dueAt": due.due_at,
         }
     )
@@ -165,13 +167,24 @@ async def run_schedule(
     memory and is written once, as bookkeeping (`state.save`), never flushed as an edit."""
     session.expunge(schedule)
     zone = await state.zone_of(session, schedule.organization_id)
+    clock = _clock(schedule)
     wanted = due_times(schedule, zone, now)
     if schedule.meter_id is not None:
         wanted += await meters.advance(session, schedule, zone)
-    made = [found for due in wanted if (found := await occur(session, schedule, due))]
+    made: list[OccurrenceRead] = []
+    if wanted:
+        asset_ids = await assets_of(session, schedule)  # once for every occurrence made
+        made = [f for due in wanted if (f := await occur(session, schedule, due, asset_ids))]
     await state.save(session, schedule)
-    await calendar.refresh(session, schedule)
+    # A pass that only read a meter's readings leaves the upcoming events as they are.
+    if made or _clock(schedule) != clock:
+        await calendar.refresh(session, schedule, zone)
     return made
+
+
+def _clock(schedule: PmSchedule) -> tuple[object, ...]:
+    """What the upcoming occurrences are computed from."""
+    return (schedule.next_due_at, schedule.meter_due_total, schedule.awaiting_completion)
 
 
 async def run_organization(
