@@ -11,6 +11,7 @@ from uuid import UUID
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import create_engine
@@ -142,10 +143,17 @@ def test_database(database: Database, sessions: async_sessionmaker[AsyncSession]
     return Database(database.engine, sessions)
 
 
+@pytest.fixture(scope="session")
+def shared_app(settings: Settings) -> FastAPI:
+    """Built once per test process (building it is most of a short test's cost); `client`
+    points it at each test's own database. Tests that change settings build their own."""
+    return create_app(settings)
+
+
 @pytest.fixture
-async def client(settings: Settings, test_database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, database=test_database)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+async def client(shared_app: FastAPI, test_database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    shared_app.state.db = test_database
+    transport = httpx.ASGITransport(app=shared_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 
@@ -197,9 +205,15 @@ class Committed:
     make_tenant: Callable[..., Awaitable[Tenant]]
 
 
+@pytest.fixture(scope="session")
+def committed_app(settings: Settings, database: Database) -> FastAPI:
+    """The app over the real pool, built once per test process (see `shared_app`)."""
+    return create_app(settings, database=database)
+
+
 @pytest.fixture
 async def committed(
-    settings: Settings, database: Database, maint_database: Database
+    settings: Settings, database: Database, maint_database: Database, committed_app: FastAPI
 ) -> AsyncIterator[Committed]:
     """A client and tenant factory over committed data, for race tests; the tenants are purged
     afterwards."""
@@ -210,8 +224,7 @@ async def committed(
         created.append(tenant.organization_id)
         return tenant
 
-    app = create_app(settings, database=database)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=committed_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield Committed(http, database, make)
     async with transaction(maint_database.sessions) as session:

@@ -100,7 +100,7 @@ async def test_a_change_is_listed_with_actor_request_and_diff(
     assert entry["requestId"] == "req-audit-list"
     assert entry["organizationId"] == str(acme.organization_id)
     assert entry["entityType"] == "locations"
-    assert entry["before"] == {"name": "Location SOUTH"}
+    assert entry["before"] == {"name": acme.south.name}
     assert entry["after"] == {"name": "South Depot"}
     with context.scoped(organization_id=acme.organization_id):
         async with sessions() as session:

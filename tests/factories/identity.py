@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from uuid_utils.compat import uuid7
 
 from maintainpro.auth import passwords
 from maintainpro.auth import service as auth_service
 from maintainpro.auth.principal import API_KEY_KIND
 from maintainpro.config import AuthSettings
 from maintainpro.core import context, tokens
-from maintainpro.models import ApiKey, Location, User, UserSite
+from maintainpro.models import ApiKey, Location, Organization, User, UserSite
 from maintainpro.models.user import ROLES, SITE_BOUND_ROLES
-from tests.factories.organization import make_location, make_organization
+from tests.factories.organization import new_area, new_site
 
 PASSWORD = "correct horse battery staple"
 
@@ -87,24 +88,40 @@ async def make_tenant(
     label: str,
     roles: tuple[str, ...] = ROLES,
 ) -> Tenant:
-    org = await make_organization(sessions, name=label)
-    north = await make_location(sessions, org.id, code="NORTH")
-    north_area = await make_location(
-        sessions, org.id, code="N-AREA", kind="area", parent_id=north.id
-    )
-    south = await make_location(sessions, org.id, code="SOUTH")
-    tenant = Tenant(org.id, north, north_area, south)
-    for role in roles:
-        sites = (north.id,) if role in SITE_BOUND_ROLES else ()
-        user = await make_user(
-            sessions,
-            org.id,
-            role=role,
-            email=f"{role}.{org.id.hex[-8:]}@{label}.example.com",
-            site_ids=sites,
-        )
-        tenant.users[role] = user
-        tenant.tokens[role] = await access_token(sessions, settings, user)
+    """One transaction: the organization (the tenant set to its id first, as signup does),
+    its sites and a signed-in user per role. Most tests start with one, so it is cheap."""
+    org_id = uuid7()
+    digest = await password_hash()
+    with context.scoped(organization_id=org_id):
+        async with sessions() as session, session.begin():
+            session.add(Organization(id=org_id, name=label, slug=f"org-{org_id.hex[-12:]}"))
+            await session.flush()  # no ORM relationship orders the organization first
+            north, south = new_site(org_id, "NORTH"), new_site(org_id, "SOUTH")
+            north_area = new_area(north, "N-AREA")
+            session.add_all([north, north_area, south])
+            users = {
+                role: User(
+                    organization_id=org_id,
+                    email=f"{role}.{org_id.hex[-8:]}@{label}.example.com",
+                    full_name=f"{role.title()} User",
+                    role=role,
+                    password_hash=digest,
+                )
+                for role in roles
+            }
+            session.add_all(users.values())
+            await session.flush()
+            session.add_all(
+                UserSite(organization_id=org_id, user_id=user.id, location_id=north.id)
+                for role, user in users.items()
+                if role in SITE_BOUND_ROLES
+            )
+            tenant = Tenant(org_id, north, north_area, south, users)
+            for role, user in users.items():
+                issued = await auth_service.start_session(
+                    session, settings, user, ip=None, user_agent="tests"
+                )
+                tenant.tokens[role] = issued.access_token
     return tenant
 
 

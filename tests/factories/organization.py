@@ -60,3 +60,16 @@ def new_site(organization_id: UUID, code: str) -> Location:
         kind="site",
         site_id=location_id,
     )
+
+
+def new_area(site: Location, code: str) -> Location:
+    """An unsaved area inside `site`."""
+    return Location(
+        id=uuid7(),
+        organization_id=site.organization_id,
+        code=code,
+        name=f"Location {code}",
+        kind="area",
+        parent_id=site.id,
+        site_id=site.id,
+    )
