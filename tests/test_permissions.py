@@ -83,6 +83,8 @@ class Endpoint:
             ("/notifications/", "{notification_id}"),
             ("/webhooks/deliveries/", "{delivery_id}"),
             ("/webhooks/", "{webhook_id}"),
+            ("/escalation-rules/", "{rule_id}"),
+            ("/rules/", "{rule_id}"),
         ):
             if prefix in self.path:
                 return name
@@ -624,6 +626,37 @@ ENDPOINTS = [
     ),
     Endpoint("POST", "/api/v1/pm-schedules/{missing}/run-due", Resource.PM_SCHEDULE, Action.UPDATE),
     Endpoint("GET", "/api/v1/pm-forecast", Resource.PM_SCHEDULE, Action.READ),
+    Endpoint("GET", "/api/v1/escalation-rules", Resource.ESCALATION_RULE, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/escalation-rules",
+        Resource.ESCALATION_RULE,
+        Action.CREATE,
+        {
+            "name": "E",
+            "trigger": "overdue",
+            "levels": [{"afterMinutes": 5, "notifyUserIds": [UNKNOWN]}],
+        },
+    ),
+    Endpoint("GET", "/api/v1/escalation-rules/counts", Resource.ESCALATION_RULE, Action.READ),
+    Endpoint("GET", "/api/v1/escalation-rules/{missing}", Resource.ESCALATION_RULE, Action.READ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/escalation-rules/{missing}",
+        Resource.ESCALATION_RULE,
+        Action.UPDATE,
+        {"name": "N"},
+    ),
+    Endpoint(
+        "DELETE", "/api/v1/escalation-rules/{missing}", Resource.ESCALATION_RULE, Action.DELETE
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/work-orders/{missing}/escalate",
+        Resource.ESCALATION,
+        Action.CREATE,
+        {"reason": "Urgent"},
+    ),
     Endpoint("GET", "/api/v1/webhooks", Resource.WEBHOOK, Action.READ),
     Endpoint(
         "POST",
@@ -641,6 +674,25 @@ ENDPOINTS = [
     Endpoint("POST", "/api/v1/webhooks/{missing}/test", Resource.WEBHOOK, Action.UPDATE),
     Endpoint(
         "POST", "/api/v1/webhooks/deliveries/{missing}/replay", Resource.WEBHOOK, Action.UPDATE
+    ),
+    Endpoint("GET", "/api/v1/rules", Resource.RULE, Action.READ),
+    Endpoint(
+        "POST",
+        "/api/v1/rules",
+        Resource.RULE,
+        Action.CREATE,
+        {
+            "name": "r",
+            "event": "part.low_stock",
+            "actions": [{"type": "notify", "roles": ["admin"]}],
+        },
+    ),
+    Endpoint("GET", "/api/v1/rules/{missing}", Resource.RULE, Action.READ),
+    Endpoint("PATCH", "/api/v1/rules/{missing}", Resource.RULE, Action.UPDATE, {"enabled": False}),
+    Endpoint("DELETE", "/api/v1/rules/{missing}", Resource.RULE, Action.DELETE),
+    Endpoint("GET", "/api/v1/rules/{missing}/executions", Resource.RULE, Action.READ),
+    Endpoint(
+        "POST", "/api/v1/rules/{missing}/dry-run", Resource.RULE, Action.READ, {"entityId": UNKNOWN}
     ),
 ]
 

@@ -16,6 +16,7 @@ from maintainpro.checklist.routes import checklists_router, templates_router
 from maintainpro.comment.routes import router as comment_router
 from maintainpro.craft.routes import router as craft_router
 from maintainpro.downtime.routes import router as downtime_router
+from maintainpro.escalation.routes import router as escalation_router
 from maintainpro.failure_code.routes import router as failure_code_router
 from maintainpro.inventory.routes import router as inventory_router
 from maintainpro.labor.routes import router as labor_router
@@ -28,6 +29,7 @@ from maintainpro.purchasing.routes import router as purchasing_router
 from maintainpro.request.public import router as request_public_router
 from maintainpro.request.routes import links_router as request_links_router
 from maintainpro.request.routes import router as request_router
+from maintainpro.rules.routes import router as rules_router
 from maintainpro.team.routes import router as team_router
 from maintainpro.user.routes import router as user_router
 from maintainpro.vendor.routes import contractors_router, vendors_router
@@ -65,8 +67,10 @@ DOMAINS: tuple[APIRouter, ...] = (
     inventory_router,
     purchasing_router,
     pm_router,
+    escalation_router,
     notification_router,
     webhook_router,
+    rules_router,
 )
 # Reached without credentials through secret URLs (request links, calendar feeds), mounted at
 # the root: the URL printed on a label or given to a calendar app names no API version.

@@ -11,11 +11,13 @@ from maintainpro.auth.tasks import blueprint as auth_tasks
 from maintainpro.config import Settings
 from maintainpro.core.database import Role, ServerTarget, role_url
 from maintainpro.core.db import create_database
+from maintainpro.escalation.tasks import blueprint as escalation_tasks
 from maintainpro.inventory.tasks import blueprint as inventory_tasks
 from maintainpro.notification.tasks import blueprint as notification_tasks
 from maintainpro.outbox.tasks import blueprint as outbox_tasks
 from maintainpro.partition.tasks import blueprint as partition_tasks
 from maintainpro.pm.tasks import blueprint as pm_tasks
+from maintainpro.rules import handlers as _rules  # noqa: F401  (subscribes the rules engine)
 from maintainpro.webhook.tasks import blueprint as webhook_tasks
 
 QUEUES = ("system", "events", "webhooks")
@@ -48,6 +50,7 @@ def build_job_app(target: ServerTarget, settings: Settings) -> procrastinate.App
     app.add_tasks_from(attachment_tasks, namespace="attachments")
     app.add_tasks_from(inventory_tasks, namespace="inventory")
     app.add_tasks_from(pm_tasks, namespace="pm")
+    app.add_tasks_from(escalation_tasks, namespace="escalations")
     app.add_tasks_from(notification_tasks, namespace="notifications")
     app.add_tasks_from(webhook_tasks, namespace="webhooks")
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import get_args
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from maintainpro.demo import details, orders, work
 from maintainpro.demo import seed as demo
 from maintainpro.failure_code.defaults import DEFAULTS
 from maintainpro.models import ChecklistItem
+from maintainpro.webhook.schemas import EventType
 from maintainpro.work_order.machine import move
 from tests.cli.test_commands import invoke
 
@@ -229,7 +231,8 @@ def test_seeding_again_adds_nothing(seeded: Engine) -> None:
             " (SELECT count(*) FROM comment_mentions), sum(w.actual_hours),"
             " (SELECT max(version) FROM users WHERE organization_id = o.id),"
             " (SELECT count(*) FROM pm_schedules WHERE organization_id = o.id),"
-            " (SELECT count(*) FROM webhook_subscriptions WHERE organization_id = o.id)"
+            " (SELECT count(*) FROM webhook_subscriptions WHERE organization_id = o.id),"
+            " (SELECT count(*) FROM escalation_rules WHERE organization_id = o.id)"
             f" {DEMO_WORK} GROUP BY o.id",
         )
 
@@ -602,4 +605,20 @@ def test_one_disabled_webhook_hears_every_public_event(seeded: Engine) -> None:
         "SELECT w.url, w.enabled, cardinality(w.events) FROM webhook_subscriptions w"
         " JOIN organizations o ON o.id = w.organization_id WHERE o.slug = :s",
     )
-    assert hooks == [("https://hooks.example.com/maintainpro", False, 6)]
+    assert hooks == [("https://hooks.example.com/maintainpro", False, len(get_args(EventType)))]
+
+
+def test_escalation_rules_of_both_triggers_written_by_the_admin(seeded: Engine) -> None:
+    rules = _rows(
+        seeded,
+        "SELECT r.trigger, r.clock, u.role FROM escalation_rules r"
+        " JOIN organizations o ON o.id = r.organization_id"
+        " JOIN users u ON u.organization_id = r.organization_id AND u.id = r.created_by"
+        " WHERE o.slug = :s AND r.enabled",
+    )
+    # Written by the admin, whom the scan acts for.
+    assert sorted(rules) == [
+        ("overdue", "business_hours", "admin"),
+        ("overdue", "calendar", "admin"),
+        ("unacknowledged", "calendar", "admin"),
+    ]

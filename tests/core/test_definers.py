@@ -40,6 +40,7 @@ SAMPLES: dict[str, str] = {
     "search_parts": "app.search_parts('kestrel', NULL, NULL)",
     "organizations_with_stock": "app.organizations_with_stock()",
     "organizations_with_due_pm": "app.organizations_with_due_pm()",
+    "organizations_to_escalate": "app.organizations_to_escalate()",
 }
 
 # Functions that answer with a value of the caller's tenant, no row of any table: one row with
@@ -58,6 +59,7 @@ CROSS_TENANT = {
     "prune_idempotency_keys": "housekeeping: returns how many expired keys it removed",
     "organizations_with_stock": "the ledger check lists organizations to check",
     "organizations_with_due_pm": "the PM scheduler lists organizations with work due",
+    "organizations_to_escalate": "the escalation scan lists organizations with rules or late work",
 }
 
 # Trigger functions cannot be called; their effect is tested where they act.

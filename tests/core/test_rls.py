@@ -190,6 +190,7 @@ CROSS_TENANT_FUNCTIONS = {
     "prune_idempotency_keys",
     "organizations_with_stock",
     "organizations_with_due_pm",
+    "organizations_to_escalate",
 }
 
 

@@ -211,6 +211,47 @@ async def test_preferences_turn_types_off_and_choose_e_mail(
     assert jobs == 1
 
 
+async def test_the_requester_hears_how_their_requests_were_decided(
+    client: httpx.AsyncClient, acme: Tenant, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    filed = []
+    for title in ("Door sticks", "Paint the wall pink"):
+        response = await client.post(
+            "/api/v1/requests",
+            headers=acme.headers("requester"),
+            json={"title": title, "locationId": str(acme.north_area.id)},
+        )
+        assert response.status_code == 201, response.text
+        filed.append(response.json()["id"])
+    approved = await client.post(
+        f"/api/v1/requests/{filed[0]}/approve", headers=acme.headers("supervisor"), json={}
+    )
+    assert approved.status_code == 200, approved.text
+    rejected = await client.post(
+        f"/api/v1/requests/{filed[1]}/reject",
+        headers=acme.headers("supervisor"),
+        json={"reason": "Not maintenance"},
+    )
+    assert rejected.status_code == 200, rejected.text
+    assert await _deliver(sessions, acme, "request.decided") == 2
+    assert await _deliver(sessions, acme, "request.decided") == 2  # run again: told once
+    mine = await client.get(NOTIFICATIONS, headers=acme.headers("requester"))
+    work = await client.get(
+        f"{URL}/{approved.json()['workOrderId']}", headers=acme.headers("requester")
+    )
+    number = work.json()["number"]
+    assert [(n["type"], n["title"], n["body"], n["entityId"]) for n in mine.json()["items"]] == [
+        (
+            "request_decided",
+            "Your request was declined: Paint the wall pink",
+            "Not maintenance",
+            filed[1],
+        ),
+        ("request_decided", f"Your request became {number}: Door sticks", None, work.json()["id"]),
+    ]
+    assert await _titles(client, acme, "supervisor") == []  # the decider is not told
+
+
 async def test_pm_work_tells_the_sites_supervisors(
     client: httpx.AsyncClient, acme: Tenant, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

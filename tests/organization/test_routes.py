@@ -58,6 +58,16 @@ async def test_updates_are_validated(client: httpx.AsyncClient, acme: Tenant) ->
     assert flags.status_code == 422
     null = await client.patch(URL, headers=headers, json={"name": None})
     assert null.json()["errors"][0]["field"] == "name"
+    hours = {"days": [0, 2], "start": "18:00", "end": "09:00"}
+    bad = await client.patch(URL, headers=headers, json={"settings": {"businessHours": hours}})
+    assert bad.status_code == 422, bad.text
+    assert {e["field"] for e in bad.json()["errors"]} == {"settings.businessHours.days.0"}
+    backwards = {"start": "18:00", "end": "09:00"}
+    late = await client.patch(URL, headers=headers, json={"settings": {"businessHours": backwards}})
+    assert (late.status_code, late.json()["errors"][0]["field"]) == (422, "settings.businessHours")
+    weekend = {"businessHours": {"days": [6, 7], "start": "10:00", "end": "14:00"}}
+    saved = await client.patch(URL, headers=headers, json={"settings": weekend})
+    assert (saved.status_code, saved.json()["settings"]) == (200, weekend)
 
 
 async def test_only_admins_change_the_organization(client: httpx.AsyncClient, acme: Tenant) -> None:

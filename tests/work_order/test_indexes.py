@@ -12,10 +12,12 @@ from uuid import UUID
 import pytest
 from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from uuid_utils.compat import uuid7
 
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized, Principal
 from maintainpro.config import Settings
+from maintainpro.escalation import scan
 from maintainpro.models import WorkOrder
 from maintainpro.work_order import listing, repository
 from maintainpro.work_order.schemas import WorkOrderFilter
@@ -202,3 +204,47 @@ async def test_a_page_reads_each_work_order_s_links_by_its_key(
     assert used["work_order_assignees"] == (
         "uq_work_order_assignees_organization_id_work_order_id_user_id"
     ), nodes
+
+
+# Each partition's copy of the partial indexes `ix_work_orders_organization_id_open_due` and
+# `..._unacknowledged` (no other work order index has these columns).
+OPEN_DUE = "_organization_id_due_at_idx"
+
+
+@pytest.mark.parametrize(
+    ("trigger", "index"),
+    [
+        ("overdue", OPEN_DUE),
+        ("unacknowledged", "_organization_id_reported_at_idx"),
+    ],
+)
+async def test_the_escalation_scan_reads_open_work_through_its_partial_indexes(
+    conn: AsyncConnection, filled: Tenant, trigger: str, index: str
+) -> None:
+    params = {
+        "org": filled.organization_id,
+        "rule": uuid7(),
+        "started_by": datetime.now(UTC),
+        "types": None,
+        "priorities": ["high", "critical"],
+        "site": None,
+        "repeats": False,
+        "top": 2,
+        "batch": scan.BATCH,
+    }
+    nodes = await plan_nodes(conn, str(scan._CANDIDATES[trigger]), params)
+    _assert_partitions_indexed(nodes)
+    assert any(str(n.get("Index Name")).endswith(index) for n in nodes), nodes
+    escalations = [n for n in nodes if n.get("Relation Name") == "work_order_escalations"]
+    assert escalations
+    assert all(n.get("Index Name") == "uq_work_order_escalations_rule_level" for n in escalations)
+
+
+async def test_overdue_notices_read_work_just_past_due_through_its_index(
+    conn: AsyncConnection, filled: Tenant
+) -> None:
+    now = datetime.now(UTC)
+    params = {"org": filled.organization_id, "now": now, "since": now - scan.OVERDUE_WINDOW}
+    nodes = await plan_nodes(conn, str(scan._JUST_OVERDUE), params)
+    _assert_partitions_indexed(nodes)
+    assert any(str(n.get("Index Name")).endswith(OPEN_DUE) for n in nodes), nodes

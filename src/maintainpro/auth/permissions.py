@@ -60,6 +60,12 @@ class Resource(StrEnum):
     PM_SCHEDULE = "pm_schedule"
     # Webhook subscriptions and their delivery log: admins only (a URL hears every event).
     WEBHOOK = "webhook"
+    # Automation rules, their executions and dry-runs: admins and managers.
+    RULE = "rule"
+    # Escalation rules and their counts: managers write them, supervisors read them.
+    ESCALATION_RULE = "escalation_rule"
+    # Escalating a work order by hand (CREATE), with a reason: supervisors and above.
+    ESCALATION = "escalation"
 
 
 class Action(StrEnum):
@@ -116,6 +122,9 @@ MATRIX: dict[str, Grants] = {
         Resource.WORK_ORDER_PART: _all(*_CRUD),
         Resource.PURCHASE_ORDER: _all(*_CRUD),
         Resource.PM_SCHEDULE: _all(*_CRUD),
+        Resource.RULE: _all(*_CRUD),
+        Resource.ESCALATION_RULE: _all(*_CRUD),
+        Resource.ESCALATION: _all(Action.CREATE),
     },
     "supervisor": {
         Resource.ASSET: _all(Action.READ, Action.CREATE, Action.UPDATE, scope=Scope.SITE),
@@ -140,6 +149,8 @@ MATRIX: dict[str, Grants] = {
         Resource.WORK_ORDER_PART: _all(*_CRUD, scope=Scope.SITE),
         Resource.PURCHASE_ORDER: _all(Action.READ, scope=Scope.SITE),
         Resource.PM_SCHEDULE: _all(*_CRUD, scope=Scope.SITE),
+        Resource.ESCALATION_RULE: _all(Action.READ),
+        Resource.ESCALATION: _all(Action.CREATE, scope=Scope.SITE),
     },
     "technician": {
         Resource.ASSET: _all(Action.READ, scope=Scope.SITE),

@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from maintainpro.auth.permissions import Scope
-from maintainpro.auth.principal import Authorized, Principal
+from maintainpro.auth.principal import acting_for
 from maintainpro.checklist import templates
 from maintainpro.checklist.schemas import TemplateCreate
 from maintainpro.core import context
@@ -125,10 +124,7 @@ async def seed_pm(
     machine = (await session.execute(_MACHINE, {"org": organization_id})).first()
     if machine is None:
         return
-    principal = Principal(
-        user_id=admin_id, organization_id=organization_id, role="admin", site_ids=frozenset()
-    )
-    auth = Authorized(principal, Scope.ALL)
+    auth = acting_for(admin_id, organization_id)
     with context.scoped(user_id=admin_id):
         plan = _schedules(datetime.now(UTC), zone, machine.counter_id, machine.gauge_id)
         for template_body, schedule_body in plan:

@@ -20,8 +20,10 @@ from maintainpro.auth import passwords
 from maintainpro.config import AuthSettings, DemoSettings
 from maintainpro.core import context
 from maintainpro.demo import stores, work
+from maintainpro.demo.escalations import seed_escalations
 from maintainpro.demo.plant import AREAS, seed_plant
 from maintainpro.demo.pm import seed_pm
+from maintainpro.demo.rules import seed_rules
 from maintainpro.demo.webhooks import seed_webhook
 from maintainpro.models import Location, Organization, User, UserSite
 from maintainpro.organization import service as organization_service
@@ -126,7 +128,10 @@ async def seed(
         zone = ZoneInfo(organization.timezone)
         await seed_pm(session, organization.id, users["admin"], zone)
         progress("preventive maintenance")
+        await seed_escalations(session, organization.id, users["admin"], sites["NORTH"])
+        progress("escalation rules")
         await seed_webhook(session, organization.id, auth)
+        await seed_rules(session, organization.id)
         progress("webhook")
     return organization.id
 

@@ -13,6 +13,7 @@ from maintainpro.models.checklist import (
 )
 from maintainpro.models.comment import Comment, CommentMention
 from maintainpro.models.credential import ApiKey, MfaBackupCode, PasswordResetToken
+from maintainpro.models.escalation import EscalationRule, WorkOrderEscalation
 from maintainpro.models.idempotency import IdempotencyKey
 from maintainpro.models.inventory import (
     AssetPart,
@@ -34,6 +35,7 @@ from maintainpro.models.outbox import OutboxEvent
 from maintainpro.models.pm import PmOccurrence, PmSchedule, PmScheduleAsset
 from maintainpro.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
 from maintainpro.models.request import MaintenanceRequest, RequestLink
+from maintainpro.models.rule import Rule, RuleExecution
 from maintainpro.models.session import RefreshToken, UserSession
 from maintainpro.models.throttle import AuthThrottle, RateLimitWindow
 from maintainpro.models.user import GrantableRole, User, UserSite
@@ -70,6 +72,7 @@ __all__ = [
     "CycleCount",
     "CycleCountLine",
     "DowntimeEvent",
+    "EscalationRule",
     "FailureCode",
     "GrantableRole",
     "IdempotencyKey",
@@ -96,6 +99,8 @@ __all__ = [
     "RateLimitWindow",
     "RefreshToken",
     "RequestLink",
+    "Rule",
+    "RuleExecution",
     "StockMovement",
     "Team",
     "TeamMember",
@@ -110,6 +115,7 @@ __all__ = [
     "WorkOrder",
     "WorkOrderAsset",
     "WorkOrderAssignee",
+    "WorkOrderEscalation",
     "WorkOrderNumber",
     "WorkOrderPart",
     "WorkOrderTemplate",

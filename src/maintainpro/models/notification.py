@@ -23,6 +23,7 @@ NotificationType = Literal[
     "request_decided",
     "po_approval_needed",
     "webhook_disabled",
+    "rule",
 ]
 Channel = Literal["in_app", "email"]
 NOTIFICATION_TYPES: tuple[str, ...] = get_args(NotificationType)

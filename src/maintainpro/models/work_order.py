@@ -56,6 +56,9 @@ STATUSES = (
     "cancelled",
 )
 FAILURE_CODE_KINDS = ("problem", "cause", "remedy")
+# Work still to do, and work nobody has started yet (what escalation rules watch).
+OPEN = ("new", "assigned", "in_progress", "on_hold")
+UNACKNOWLEDGED = ("new", "assigned")
 
 # Number and title weigh most, then the description (SPEC section 2).
 WORK_ORDER_SEARCH = (
@@ -217,6 +220,22 @@ class WorkOrder(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Version
             "organization_id",
             "search_vector",
             postgresql_using="gin",
+        ),
+        # The escalation scan (`escalation/scan.py`): open work by due time, and work nobody
+        # has started by the time it was reported.
+        Index(
+            "ix_work_orders_organization_id_open_due",
+            "organization_id",
+            "due_at",
+            postgresql_where=text(
+                f"due_at IS NOT NULL AND deleted_at IS NULL AND status IN {OPEN}"
+            ),
+        ),
+        Index(
+            "ix_work_orders_organization_id_unacknowledged",
+            "organization_id",
+            "reported_at",
+            postgresql_where=text(f"deleted_at IS NULL AND status IN {UNACKNOWLEDGED}"),
         ),
         {"postgresql_partition_by": "RANGE (id)"},
     )

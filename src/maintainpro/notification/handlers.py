@@ -39,6 +39,9 @@ WHERE u.organization_id = :org AND u.deleted_at IS NULL AND u.is_active
                         WHERE s.organization_id = u.organization_id AND s.user_id = u.id
                           AND s.location_id = l.site_id))))
 """)
+_REQUESTER = text(
+    "SELECT requester_id FROM maintenance_requests WHERE organization_id = :org AND id = :id"
+)
 _PART = text("SELECT part_number, name FROM parts WHERE organization_id = :org AND id = :id")
 _APPROVERS = text("""
 SELECT u.id FROM users u
@@ -115,6 +118,29 @@ async def on_comment(session: AsyncSession, event: OutboxEvent) -> None:
     if mentioned:
         title = f"You were mentioned on {event.payload.get('number')}"
         await _tell(session, event, mentioned, _about_work(event, "mention", title))
+
+
+@handlers.subscribe("request.decided")
+async def on_request_decided(session: AsyncSession, event: OutboxEvent) -> None:
+    """The person who asked hears whether their request became work (a request filed through
+    a public link has no account to tell)."""
+    requester = await session.scalar(
+        _REQUESTER, {"org": event.organization_id, "id": event.entity_id}
+    )
+    if requester is None:
+        return
+    payload = event.payload
+    if payload.get("status") == "approved":
+        title = f"Your request became {payload.get('number')}: {payload.get('title')}"
+        message = Message(
+            "request_decided", title, None, "work_order", UUID(str(payload["workOrderId"]))
+        )
+    else:
+        title = f"Your request was declined: {payload.get('title')}"
+        message = Message(
+            "request_decided", title, payload.get("reason"), "request", event.entity_id
+        )
+    await _tell(session, event, [requester], message)
 
 
 @handlers.subscribe("part.low_stock")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from maintainpro.core.errors import FieldError, NotFound, ValidationFailed
 from maintainpro.core.etag import check_version
 from maintainpro.core.timezones import check_timezone
+from maintainpro.escalation.clock import BusinessHours
 from maintainpro.models import Organization
 from maintainpro.organization.schemas import OrganizationUpdate
 
@@ -51,6 +54,24 @@ def check_organization_flags(flags: Mapping[str, bool], *, installation: frozens
         )
 
 
+def check_settings(settings: Mapping[str, Any]) -> None:
+    """The settings the product reads with a shape of their own are checked when saved."""
+    if "businessHours" not in settings:
+        return
+    try:
+        BusinessHours.model_validate(settings["businessHours"])
+    except PydanticValidationError as exc:
+        errors = [
+            FieldError(
+                ".".join(["settings.businessHours", *map(str, error["loc"])]),
+                error["msg"],
+                error["type"],
+            )
+            for error in exc.errors()
+        ]
+        raise ValidationFailed("Business hours are not valid.", errors) from exc
+
+
 async def update(
     session: AsyncSession,
     organization_id: UUID,
@@ -66,6 +87,8 @@ async def update(
         check_timezone(changes["timezone"])
     if changes.get("feature_flags") is not None:
         check_organization_flags(changes["feature_flags"], installation=installation_flags)
+    if changes.get("settings") is not None:
+        check_settings(changes["settings"])
     for name, value in changes.items():
         if value is None:
             raise ValidationFailed(

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from maintainpro.auth.permissions import Scope
-from maintainpro.auth.principal import Authorized, Principal
+from maintainpro.auth.principal import Authorized, acting_for
 from maintainpro.core import context
 from maintainpro.core.db import Database, transaction
 from maintainpro.core.errors import AppError
@@ -66,13 +65,7 @@ def _acting(schedule: PmSchedule) -> Authorized:
     """The scheduler files work for the schedule's last editor (its creator at first)."""
     user_id = schedule.updated_by or schedule.created_by
     assert user_id is not None, "schedules are written by a person"
-    principal = Principal(
-        user_id=user_id,
-        organization_id=schedule.organization_id,
-        role="admin",
-        site_ids=frozenset(),
-    )
-    return Authorized(principal, Scope.ALL)
+    return acting_for(user_id, schedule.organization_id)
 
 
 async def occur(

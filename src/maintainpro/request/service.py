@@ -24,6 +24,7 @@ from maintainpro.core.errors import (
 from maintainpro.core.etag import check_version
 from maintainpro.core.pagination import Keyset, Page
 from maintainpro.models import Asset, Attachment, Location, MaintenanceRequest, RequestLink
+from maintainpro.outbox import service as outbox_service
 from maintainpro.request.schemas import (
     ApproveRequest,
     PublicRequestCreate,
@@ -35,6 +36,8 @@ from maintainpro.request.schemas import (
 from maintainpro.work_order import service as work_order_service
 from maintainpro.work_order.references import check_site_scope
 from maintainpro.work_order.schemas import WorkOrderCreate
+
+DECIDED = "request.decided"
 
 NEWEST_FIRST = Keyset(MaintenanceRequest.id, MaintenanceRequest.id, UUID, descending=True)
 
@@ -237,6 +240,9 @@ async def approve(
     _decide(request, auth, "approved")
     request.work_order_id = work_order.id
     await session.flush()
+    await _announce(
+        session, request, {"workOrderId": str(work_order.id), "number": work_order.number}
+    )
     return RequestRead.model_validate(request)
 
 
@@ -254,7 +260,21 @@ async def reject(
     _decide(request, auth, "rejected")
     request.rejection_reason = data.reason
     await session.flush()
+    await _announce(session, request, {"reason": data.reason})
     return RequestRead.model_validate(request)
+
+
+async def _announce(
+    session: AsyncSession, request: MaintenanceRequest, details: dict[str, object]
+) -> None:
+    """`request.decided`: the requester hears of it (`notification/handlers.py`)."""
+    await outbox_service.emit(
+        session,
+        event_type=DECIDED,
+        entity_type="request",
+        entity_id=request.id,
+        payload={"status": request.status, "title": request.title, **details},
+    )
 
 
 def _decide(request: MaintenanceRequest, auth: Authorized, status: str) -> None:

@@ -19,6 +19,8 @@ EventType = Literal[
     "part.low_stock",
     "purchase_order.approval_needed",
     "pm.occurrence_created",
+    "work_order.escalated",
+    "request.decided",
 ]
 TEST_EVENT = "webhook.test"
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]

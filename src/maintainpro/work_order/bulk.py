@@ -42,23 +42,33 @@ async def _each(session: AsyncSession, ids: list[UUID], change: Change) -> BulkR
     return BulkResult(items=items)
 
 
-async def assign(session: AsyncSession, auth: Authorized, body: BulkAssign) -> BulkResult:
-    """New work moves to `assigned`; work already under way gets the new assignees."""
+async def assign_to(
+    session: AsyncSession,
+    auth: Authorized,
+    work_order_id: UUID,
+    assignee_ids: list[UUID] | None,
+    team_id: UUID | None,
+) -> WorkOrderRead:
+    """New work moves to `assigned`; work already under way gets the new assignees (bulk
+    assignment and escalations alike)."""
+    current = await service.read(session, auth, work_order_id)
+    if current.status == "new":
+        request = TransitionRequest.model_validate(
+            {"to": "assigned", "assigneeIds": assignee_ids, "teamId": team_id}
+        )
+        return await transitions.transition(session, auth, work_order_id, request, version=None)
+    changes: dict[str, object] = {}
+    if assignee_ids:
+        changes["assigneeIds"] = assignee_ids
+    if team_id is not None:
+        changes["teamId"] = team_id
+    update = WorkOrderUpdate.model_validate(changes)
+    return await service.update(session, auth, work_order_id, update, version=None)
 
+
+async def assign(session: AsyncSession, auth: Authorized, body: BulkAssign) -> BulkResult:
     async def one(work_order_id: UUID) -> WorkOrderRead:
-        current = await service.read(session, auth, work_order_id)
-        if current.status == "new":
-            request = TransitionRequest.model_validate(
-                {"to": "assigned", "assigneeIds": body.assignee_ids, "teamId": body.team_id}
-            )
-            return await transitions.transition(session, auth, work_order_id, request, version=None)
-        changes: dict[str, object] = {}
-        if body.assignee_ids:
-            changes["assigneeIds"] = body.assignee_ids
-        if body.team_id is not None:
-            changes["teamId"] = body.team_id
-        update = WorkOrderUpdate.model_validate(changes)
-        return await service.update(session, auth, work_order_id, update, version=None)
+        return await assign_to(session, auth, work_order_id, body.assignee_ids, body.team_id)
 
     return await _each(session, body.ids, one)
 

@@ -15,11 +15,14 @@ from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.core.idempotency import IdempotencyKeyHeader
 from maintainpro.core.pagination import Page
+from maintainpro.escalation import service as escalation_service
+from maintainpro.escalation.schemas import EscalateRequest
 from maintainpro.work_order import bulk, listing, service, transitions
 from maintainpro.work_order.schemas import (
     BulkAssign,
     BulkResult,
     BulkTransition,
+    EscalationRead,
     TransitionRequest,
     WorkOrderCreate,
     WorkOrderFilter,
@@ -34,6 +37,7 @@ CanRead = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.R
 CanCreate = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.CREATE))]
 CanUpdate = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.UPDATE))]
 CanDelete = Annotated[Authorized, Depends(permission(Resource.WORK_ORDER, Action.DELETE))]
+CanEscalate = Annotated[Authorized, Depends(permission(Resource.ESCALATION, Action.CREATE))]
 CREATE_ROUTE = "POST /work-orders"
 
 
@@ -126,6 +130,20 @@ async def transition_work_order(
 
 @router.get("/{work_order_id}/history")
 async def get_history(work_order_id: UUID, auth: CanRead, session: DbSession) -> WorkOrderHistory:
-    """Every status change, newest first, and the time spent in each status."""
-    items, spent = await transitions.history(session, auth, work_order_id)
-    return WorkOrderHistory(items=items, time_in_status=spent)
+    """Every status change, newest first, the time spent in each status, and every
+    escalation."""
+    work_order, items, spent = await transitions.history(session, auth, work_order_id)
+    escalations = await escalation_service.of_work_order(
+        session, work_order.organization_id, work_order.id
+    )
+    return WorkOrderHistory(items=items, time_in_status=spent, escalations=escalations)
+
+
+@router.post("/{work_order_id}/escalate", status_code=status.HTTP_201_CREATED)
+async def escalate(
+    work_order_id: UUID, body: EscalateRequest, auth: CanEscalate, session: DbSession
+) -> EscalationRead:
+    """Supervisors and above escalate open work by hand, with a reason: its people, the
+    supervisors of its site and the managers are told; it may be reassigned or raised in
+    priority on the way. Recorded on the work order's history."""
+    return await escalation_service.escalate_by_hand(session, auth, work_order_id, body)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
@@ -150,10 +150,28 @@ class StatusTime(ReadSchema):
     seconds: float
 
 
+class EscalationRead(ReadSchema):
+    """One escalation: by a rule (`automatic`, at `level`; `sequence` counts re-escalations
+    at its last level) or by hand with a reason; `actions` is what it did."""
+
+    id: UUID
+    work_order_id: UUID
+    rule_id: UUID | None
+    kind: str
+    level: int
+    sequence: int
+    reason: str | None
+    actions: dict[str, Any]
+    escalated_by: UUID | None
+    created_at: datetime
+
+
 class WorkOrderHistory(ReadSchema):
     items: list[TransitionRead]
     # Time spent in each status so far (the current one up to now).
     time_in_status: list[StatusTime]
+    # Every escalation, newest first.
+    escalations: list[EscalationRead]
 
 
 SortKey = Literal[

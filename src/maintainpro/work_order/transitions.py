@@ -226,12 +226,13 @@ async def _compare_and_set(
 
 async def history(
     session: AsyncSession, auth: Authorized, work_order_id: UUID
-) -> tuple[list[TransitionRead], list[StatusTime]]:
-    """Every transition, newest first, and the time spent in each status up to now."""
+) -> tuple[WorkOrderRead, list[TransitionRead], list[StatusTime]]:
+    """The work order, every transition newest first, and the time spent in each status up
+    to now."""
     work_order = await read(session, auth, work_order_id)
     rows = await repository.transitions(session, work_order.organization_id, work_order.id)
     entries = [TransitionRead.model_validate(row) for row in rows]
-    return entries[::-1], time_in_status(entries, datetime.now(UTC))
+    return work_order, entries[::-1], time_in_status(entries, datetime.now(UTC))
 
 
 def time_in_status(entries: list[TransitionRead], now: datetime) -> list[StatusTime]:

@@ -1,0 +1,1 @@
+"""Escalation rules, the scan that applies them, and escalations by hand (C6)."""
