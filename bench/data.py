@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import create_engine
 from sqlalchemy.pool import NullPool
 
-from bench import scale, work_orders
+from bench import inventory, scale, work_orders
 from bench.tenant_sql import ADMIN, ASSETS, LOCATIONS, ORG
 from maintainpro.auth import passwords
 from maintainpro.config import Settings
@@ -30,7 +30,7 @@ from maintainpro.core.migrate import Migrator
 
 # BENCH_DATABASE: another database of the same server (two runs side by side never share one).
 DATABASE = os.environ.get("BENCH_DATABASE", "maintainpro_bench")
-DATA_VERSION = 4  # bump when the generator changes: older data is rebuilt
+DATA_VERSION = 5  # bump when the generator changes: older data is rebuilt
 PASSWORD = "bench-password-1"
 TENANTS = ("bench-a", "bench-b")
 RARE_TERM = "acme42"  # one manufacturer in a thousand: 1 in 1,000 assets
@@ -137,6 +137,7 @@ def _tenant(
     users = {"org": org, "slug": slug, "hash": password_hash, "users": LOGIN_USERS}
     conn.execute(_LOGIN_USERS, users)
     work_orders.build(conn, org, admin, work_order_rows)
+    inventory.build(conn, org, admin)
     return Tenant(slug, org, admin, email, meters[0], meters[1])
 
 

@@ -28,7 +28,7 @@ from fastapi import FastAPI, Header, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from pydantic.alias_generators import to_camel
 
-from bench import sql, work_orders
+from bench import inventory, sql, work_orders
 
 STATEMENT_CACHE = 100  # asyncpg's and SQLAlchemy's default
 TIMEOUT_MS = "30000"
@@ -261,4 +261,5 @@ def create_app() -> FastAPI:
     app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     _routes(app)
     work_orders.register(app, floor)
+    inventory.register(app, floor)
     return app

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import sql, work_orders
+from bench import inventory, sql, work_orders
 from bench.data import COMMON_TERM, LOGIN_USERS, RARE_TERM
 from bench.fixtures import Fixtures
 from maintainpro.core.pagination import decode_cursor
@@ -120,21 +120,26 @@ def _pg(name: str, statement: str, values: list[str]) -> Callable[[Fixtures, Pat
 
 
 def _pg_ids(
-    name: str, statement: str, ids_of: Callable[[Fixtures], Path]
+    name: str, ids_of: Callable[[Fixtures], Path], *statements: str
 ) -> Callable[[Fixtures, Path], list[Path]]:
-    """One script per id of the first 64 sampled (pgbench takes up to 128 scripts)."""
+    """One script per id of the first 64 sampled (pgbench takes up to 128 scripts), the
+    statements ($1 organization, $2 id) in one transaction."""
 
     def scripts(fx: Fixtures, directory: Path) -> list[Path]:
         ids = ids_of(fx).read_text().split()[:64]
         return [
-            _script(directory, f"{name}_{n}", _bind(statement, [":org", f"'{i}'"]))
+            _script(
+                directory,
+                f"{name}_{n}",
+                *(_bind(statement, [":org", f"'{i}'"]) for statement in statements),
+            )
             for n, i in enumerate(ids)
         ]
 
     return scripts
 
 
-_pg_by_id = _pg_ids("by_id", sql.ASSET_BY_ID, lambda fx: fx.ids_path)
+_pg_by_id = _pg_ids("by_id", lambda fx: fx.ids_path, sql.ASSET_BY_ID)
 
 
 def _pg_cursor(fx: Fixtures, directory: Path) -> list[Path]:
@@ -249,7 +254,7 @@ SCENARIOS = [
         work_orders.by_id_env,
         ">= 0.6, p99 <= 2x",
         floor="wo_by_id",
-        pgbench=_pg_ids("wo_by_id", work_orders.BY_ID, work_orders.ids),
+        pgbench=_pg_ids("wo_by_id", work_orders.ids, work_orders.BY_ID),
     ),
     Scenario(
         "wo_first_page",
@@ -275,6 +280,41 @@ SCENARIOS = [
         work_orders.transition_env,
         ">= 0.4",
         floor="wo_transition",
+    ),
+    # Inventory: bench/inventory.py holds its data, SQL, floor routes and inputs.
+    Scenario(
+        "part_list",
+        f"GET /parts?limit={PAGE}",
+        "get.lua",
+        _get(f"/api/v1/parts?limit={PAGE}"),
+        ">= 0.6",
+        floor="part_list",
+        pgbench=_pg("part_list", inventory.FIRST_PAGE, [str(PAGE + 1)]),
+    ),
+    Scenario(
+        "part_stock",
+        "GET /parts/{id}/stock",
+        "by_id.lua",
+        inventory.stock_env,
+        ">= 0.6",
+        floor="part_stock",
+        pgbench=_pg_ids("part_stock", inventory.part_ids, inventory.PART_FOUND, inventory.STOCK),
+    ),
+    Scenario(
+        "stock_receipt",
+        "POST /stock-movements (receipt)",
+        "receipt.lua",
+        inventory.receipt_env,
+        ">= 0.4",
+        floor="stock_receipt",
+    ),
+    Scenario(
+        "stock_issue",
+        "POST /work-orders/{id}/parts/{usageId}/issue",
+        "issue.lua",
+        inventory.issue_env,
+        ">= 0.4",
+        floor="stock_issue",
     ),
     # Scale (issue 10): API only, compared from one data size to the next.
     *(
