@@ -75,6 +75,23 @@ async def test_part_lists_and_search_use_indexes(conn: AsyncConnection, filled: 
     assert_indexed(nodes, "parts")
 
 
+@pytest.mark.parametrize("scope", [Scope.ALL, Scope.SITE])
+async def test_a_part_s_stock_is_read_by_keys(
+    conn: AsyncConnection, filled: Tenant, scope: Scope
+) -> None:
+    part_id = (
+        await conn.execute(
+            text("SELECT id FROM parts WHERE organization_id = :o LIMIT 1"),
+            {"o": filled.organization_id},
+        )
+    ).scalar_one()
+    nodes = await plan_nodes(
+        conn, literal_sql(stock.of_part_statement(_auth(filled, scope), part_id))
+    )
+    assert_indexed(nodes, "parts")
+    assert_indexed(nodes, "parts_inventory")
+
+
 async def test_movement_lists_use_indexes(conn: AsyncConnection, filled: Tenant) -> None:
     part_id = await conn.scalar(text("SELECT id FROM parts WHERE part_number = 'P-17'"))
     for scope, params in (

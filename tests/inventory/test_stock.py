@@ -207,6 +207,9 @@ async def test_site_scopes_roles_and_tenants(
     assert admin_south.status_code == 201
     seen = await client.get(f"{PARTS}/{part['id']}/stock", headers=clerk)
     assert [row["storeroomId"] for row in seen.json()["items"]] == [north]
+    unstocked = await make_part(client, acme, "P-2")  # a part with no stock in reach: no rows
+    none = await client.get(f"{PARTS}/{unstocked['id']}/stock", headers=clerk)
+    assert (none.status_code, none.json()["items"]) == (200, [])
     listed = await client.get(MOVEMENTS, headers=clerk, params={"partId": part["id"]})
     assert {item["storeroomId"] for item in listed.json()["items"]} == {north}
     for role in ("technician", "supervisor", "requester", "contractor"):

@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import Float, Select, Uuid, bindparam, column, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -71,7 +72,8 @@ async def delete(session: AsyncSession, auth: Authorized, part_id: UUID) -> None
 
 def _filtered(auth: Authorized, query: PartQuery) -> Select[Part]:
     org = auth.principal.organization_id
-    statement = live(org)
+    # Lists never show the search vector: it stays in the table.
+    statement = live(org).options(defer(Part.search_vector))
     if query.category is not None:
         statement = statement.where(Part.category == query.category)
     if query.barcode is not None:

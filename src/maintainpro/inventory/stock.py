@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import ColumnElement, Select, and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from uuid_utils.compat import uuid7
@@ -92,6 +92,15 @@ async def references(
     return row.part_cost
 
 
+def reachable(auth: Authorized, storeroom: InstrumentedAttribute[UUID]) -> ColumnElement[bool]:
+    """The storeroom lies in one of the caller's sites."""
+    sites = select(Location.id).where(
+        Location.organization_id == auth.principal.organization_id,
+        Location.site_id.in_(auth.principal.site_ids),
+    )
+    return storeroom.in_(sites)
+
+
 def in_sites(
     auth: Authorized, statement: Select[M], storeroom: InstrumentedAttribute[UUID]
 ) -> Select[M]:
@@ -99,11 +108,7 @@ def in_sites(
     the caller's sites (every list of stock, movements, counts and orders)."""
     if auth.scope is not Scope.SITE:
         return statement
-    reachable = select(Location.id).where(
-        Location.organization_id == auth.principal.organization_id,
-        Location.site_id.in_(auth.principal.site_ids),
-    )
-    return statement.where(storeroom.in_(reachable))
+    return statement.where(reachable(auth, storeroom))
 
 
 def stock_read(row: PartStock) -> StockRead:
@@ -115,22 +120,38 @@ def stock_read(row: PartStock) -> StockRead:
     )
 
 
-async def of_part(session: AsyncSession, auth: Authorized, part_id: UUID) -> StockList:
+_STOCK_COLUMNS = [
+    PartStock.__table__.c[name] for name in StockRead.model_fields if name != "available"
+]
+
+
+def of_part_statement(auth: Authorized, part_id: UUID) -> Select[Any]:
+    """The live part, outer-joined to its stock rows in the caller's reach."""
     org = auth.principal.organization_id
-    found = await session.scalar(
-        select(Part.id).where(
-            Part.organization_id == org, Part.id == part_id, Part.deleted_at.is_(None)
+    joined = and_(PartStock.organization_id == Part.organization_id, PartStock.part_id == Part.id)
+    if auth.scope is Scope.SITE:
+        joined = and_(joined, reachable(auth, PartStock.storeroom_id))
+    return (
+        select(
+            Part.id.label("part"),
+            *_STOCK_COLUMNS,
+            (PartStock.on_hand - PartStock.reserved).label("available"),
         )
+        .select_from(Part)
+        .outerjoin(PartStock, joined)
+        .where(Part.organization_id == org, Part.id == part_id, Part.deleted_at.is_(None))
+        .order_by(PartStock.storeroom_id)
     )
-    if found is None:
+
+
+async def of_part(session: AsyncSession, auth: Authorized, part_id: UUID) -> StockList:
+    """One statement (no row at all: no such part)."""
+    rows = (await session.execute(of_part_statement(auth, part_id))).all()
+    if not rows:
         raise NotFound("No such part.")
-    statement = select(PartStock).where(
-        PartStock.organization_id == org, PartStock.part_id == part_id
+    return StockList(
+        items=[StockRead.model_validate(row._mapping) for row in rows if row.id is not None]
     )
-    rows = await session.scalars(
-        in_sites(auth, statement, PartStock.storeroom_id).order_by(PartStock.storeroom_id)
-    )
-    return StockList(items=[stock_read(row) for row in rows])
 
 
 async def set_levels(
