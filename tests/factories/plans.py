@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from maintainpro.core.prepared import Prepared
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -20,6 +22,15 @@ async def plan_nodes(
     conn: AsyncConnection, sql: str, params: dict[str, object] | None = None
 ) -> list[dict[str, Any]]:
     result = await conn.execute(text(f"EXPLAIN (FORMAT JSON) {sql}"), params or {})
+    return list(_nodes(result.scalar_one()[0]["Plan"]))
+
+
+async def prepared_plan_nodes(
+    conn: AsyncConnection, statement: Prepared, params: Mapping[str, object]
+) -> list[dict[str, Any]]:
+    """The plan of a statement run on the driver directly (`core/prepared.py`)."""
+    explain = f"EXPLAIN (FORMAT JSON) {statement.sql}"
+    result = await conn.exec_driver_sql(explain, statement.args(params))
     return list(_nodes(result.scalar_one()[0]["Plan"]))
 
 

@@ -12,7 +12,7 @@ from maintainpro.auth.principal import Authorized, Principal
 from maintainpro.inventory import parts, reorder, stock
 from maintainpro.inventory.schemas import MovementQuery, PartQuery
 from tests.factories.identity import Tenant
-from tests.factories.plans import assert_indexed, literal_sql, plan_nodes
+from tests.factories.plans import assert_indexed, literal_sql, plan_nodes, prepared_plan_nodes
 
 ROWS = 4000
 
@@ -85,9 +85,8 @@ async def test_a_part_s_stock_is_read_by_keys(
             {"o": filled.organization_id},
         )
     ).scalar_one()
-    nodes = await plan_nodes(
-        conn, literal_sql(stock.of_part_statement(_auth(filled, scope), part_id))
-    )
+    params = {"org": filled.organization_id, "id": part_id, "sites": [filled.north.id]}
+    nodes = await prepared_plan_nodes(conn, stock.OF_PART[scope is Scope.SITE], params)
     assert_indexed(nodes, "parts")
     assert_indexed(nodes, "parts_inventory")
 

@@ -10,7 +10,6 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import Float, Select, Uuid, bindparam, column, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
 
 from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -70,10 +69,13 @@ async def delete(session: AsyncSession, auth: Authorized, part_id: UUID) -> None
     await session.flush()
 
 
-def _filtered(auth: Authorized, query: PartQuery) -> Select[Part]:
+# A list's columns: what a part shows, read as rows (no ORM entity per part).
+LIST_COLUMNS = [Part.__table__.c[name] for name in PartRead.model_fields]
+
+
+def _filtered(auth: Authorized, query: PartQuery) -> Select[Any]:
     org = auth.principal.organization_id
-    # Lists never show the search vector: it stays in the table.
-    statement = live(org).options(defer(Part.search_vector))
+    statement = select(*LIST_COLUMNS).where(Part.organization_id == org, Part.deleted_at.is_(None))
     if query.category is not None:
         statement = statement.where(Part.category == query.category)
     if query.barcode is not None:
@@ -99,7 +101,7 @@ def _filtered(auth: Authorized, query: PartQuery) -> Select[Part]:
     return statement
 
 
-def page_statement(auth: Authorized, query: PartQuery) -> Select[Part]:
+def page_statement(auth: Authorized, query: PartQuery) -> Select[Any]:
     """A page of the catalogue in name order (`q` absent)."""
     return BY_NAME.page(_filtered(auth, query), query.cursor, query.limit)
 
@@ -128,12 +130,8 @@ def search_statement(auth: Authorized, query: PartQuery) -> Select[Any]:
 async def list_parts(session: AsyncSession, auth: Authorized, query: PartQuery) -> Page[PartRead]:
     if query.q is not None:
         rows = (await session.execute(search_statement(auth, query))).all()
-        found, next_cursor = split_page(
-            rows, query.limit, lambda row: (repr(row.rank), row.Part.id)
-        )
-        return Page(
-            items=[PartRead.model_validate(row.Part) for row in found], next_cursor=next_cursor
-        )
-    parts = list(await session.scalars(page_statement(auth, query)))
+        found, next_cursor = split_page(rows, query.limit, lambda row: (repr(row.rank), row.id))
+        return Page(items=[PartRead.model_validate(row) for row in found], next_cursor=next_cursor)
+    parts = list(await session.execute(page_statement(auth, query)))
     page, next_cursor = BY_NAME.split(parts, query.limit)
     return Page(items=[PartRead.model_validate(part) for part in page], next_cursor=next_cursor)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, select, text
+from sqlalchemy import ARRAY, Select, Uuid, and_, any_, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from uuid_utils.compat import uuid7
@@ -92,15 +92,6 @@ async def references(
     return row.part_cost
 
 
-def reachable(auth: Authorized, storeroom: InstrumentedAttribute[UUID]) -> ColumnElement[bool]:
-    """The storeroom lies in one of the caller's sites."""
-    sites = select(Location.id).where(
-        Location.organization_id == auth.principal.organization_id,
-        Location.site_id.in_(auth.principal.site_ids),
-    )
-    return storeroom.in_(sites)
-
-
 def in_sites(
     auth: Authorized, statement: Select[M], storeroom: InstrumentedAttribute[UUID]
 ) -> Select[M]:
@@ -108,7 +99,11 @@ def in_sites(
     the caller's sites (every list of stock, movements, counts and orders)."""
     if auth.scope is not Scope.SITE:
         return statement
-    return statement.where(reachable(auth, storeroom))
+    reachable = select(Location.id).where(
+        Location.organization_id == auth.principal.organization_id,
+        Location.site_id.in_(auth.principal.site_ids),
+    )
+    return statement.where(storeroom.in_(reachable))
 
 
 def stock_read(row: PartStock) -> StockRead:
@@ -125,33 +120,45 @@ _STOCK_COLUMNS = [
 ]
 
 
-def of_part_statement(auth: Authorized, part_id: UUID) -> Select[Any]:
-    """The live part, outer-joined to its stock rows in the caller's reach."""
-    org = auth.principal.organization_id
+def _of_part(site_bound: bool) -> prepared.Prepared:
+    """Built once: the live part outer-joined to its stock rows, for the whole organization
+    or narrowed to the storerooms of the caller's sites (a part with no row in reach still
+    answers one row, of NULLs)."""
     joined = and_(PartStock.organization_id == Part.organization_id, PartStock.part_id == Part.id)
-    if auth.scope is Scope.SITE:
-        joined = and_(joined, reachable(auth, PartStock.storeroom_id))
-    return (
-        select(
-            Part.id.label("part"),
-            *_STOCK_COLUMNS,
-            (PartStock.on_hand - PartStock.reserved).label("available"),
+    if site_bound:
+        sites = select(Location.id).where(
+            Location.organization_id == bindparam("org"),
+            Location.site_id == any_(bindparam("sites", type_=ARRAY(Uuid()))),
         )
+        joined = and_(joined, PartStock.storeroom_id.in_(sites))
+    available = (PartStock.on_hand - PartStock.reserved).label("available")
+    statement = (
+        select(Part.id.label("part"), *_STOCK_COLUMNS, available)
         .select_from(Part)
         .outerjoin(PartStock, joined)
-        .where(Part.organization_id == org, Part.id == part_id, Part.deleted_at.is_(None))
+        .where(
+            Part.organization_id == bindparam("org"),
+            Part.id == bindparam("id"),
+            Part.deleted_at.is_(None),
+        )
         .order_by(PartStock.storeroom_id)
     )
+    return prepared.prepare(statement)
+
+
+OF_PART = {False: _of_part(False), True: _of_part(True)}
 
 
 async def of_part(session: AsyncSession, auth: Authorized, part_id: UUID) -> StockList:
-    """One statement (no row at all: no such part)."""
-    rows = (await session.execute(of_part_statement(auth, part_id))).all()
+    """One prepared statement (no row at all: no such part)."""
+    params: dict[str, object] = {"org": auth.principal.organization_id, "id": part_id}
+    site_bound = auth.scope is Scope.SITE
+    if site_bound:
+        params["sites"] = list(auth.principal.site_ids)
+    rows = await prepared.fetch(session, OF_PART[site_bound], params)
     if not rows:
         raise NotFound("No such part.")
-    return StockList(
-        items=[StockRead.model_validate(row._mapping) for row in rows if row.id is not None]
-    )
+    return StockList(items=[StockRead.model_validate(dict(row)) for row in rows if row["id"]])
 
 
 async def set_levels(
