@@ -2,7 +2,7 @@
 
 Each tenant gets a site with buildings and areas, `assets` assets spread over them (a quarter
 retired, half with a position, a rare and a common search term), one meter per hundred assets
-plus two dedicated counters (one for the API, one for the floor), an admin and LOGIN_USERS
+plus dedicated counters (BULK_METERS for the API, as many for the floor), an admin and LOGIN_USERS
 technicians, all with one known password. The schema comes from the project's bootstrap and
 migrations, as in the tests.
 """
@@ -30,12 +30,13 @@ from maintainpro.core.migrate import Migrator
 
 # BENCH_DATABASE: another database of the same server (two runs side by side never share one).
 DATABASE = os.environ.get("BENCH_DATABASE", "maintainpro_bench")
-DATA_VERSION = 5  # bump when the generator changes: older data is rebuilt
+DATA_VERSION = 6  # bump when the generator changes: older data is rebuilt
 PASSWORD = "bench-password-1"
 TENANTS = ("bench-a", "bench-b")
 RARE_TERM = "acme42"  # one manufacturer in a thousand: 1 in 1,000 assets
 COMMON_TERM = "pump"  # in every description
 LOGIN_USERS = 512  # technicians of tenant A with the same password: login-<n>@bench-a.example.com
+BULK_METERS = 4  # per side: one per connection of the bulk scenario
 UPDATE_ROWS = 1024  # rows the update scenario owns (tenant A), split over wrk connections
 HISTORY_START = timedelta(days=4 * 365)  # bulk readings start this far back, one second apart
 
@@ -70,8 +71,10 @@ class Tenant:
     organization_id: str
     admin_id: str
     admin_email: str
-    api_meter_id: str
-    floor_meter_id: str
+    # Counters the bulk scenario writes to, one per connection of each side: a meter's
+    # batches are applied one at a time (its row lock), as a gateway's would be.
+    api_meter_ids: list[str]
+    floor_meter_ids: list[str]
 
 
 @dataclass
@@ -128,17 +131,20 @@ def _tenant(
     conn.execute(LOCATIONS, {"org": org})
     conn.execute(ASSETS, {"org": org, "rows": rows})
     conn.execute(_METERS, {"org": org})
-    meters = [
-        str(conn.scalar(_BENCH_METER, {"org": org, "name": name}))
-        for name in ("bench-api", "bench-floor")
-    ]
+    meters = {
+        side: [
+            str(conn.scalar(_BENCH_METER, {"org": org, "name": f"bench-{side}-{n}"}))
+            for n in range(BULK_METERS)
+        ]
+        for side in ("api", "floor")
+    }
     email = f"admin@{slug}.example.com"
     admin = str(conn.scalar(ADMIN, {"org": org, "email": email, "hash": password_hash}))
     users = {"org": org, "slug": slug, "hash": password_hash, "users": LOGIN_USERS}
     conn.execute(_LOGIN_USERS, users)
     work_orders.build(conn, org, admin, work_order_rows)
     inventory.build(conn, org, admin)
-    return Tenant(slug, org, admin, email, meters[0], meters[1])
+    return Tenant(slug, org, admin, email, meters["api"], meters["floor"])
 
 
 def _partitions(conn: Connection, start: datetime) -> None:

@@ -85,15 +85,15 @@ class Fixtures:
         self.rows_path.write_text("".join(f"{i} {v}\n" for i, v in rows))
         return self.rows_path
 
-    def bulk_start(self, meter_id: str) -> int:
-        """The first free second after the meter's latest reading (epoch seconds)."""
+    def bulk_start(self, meter_ids: list[str]) -> int:
+        """The first free second after the meters' latest reading (epoch seconds)."""
         with self.engine.begin() as conn:
             latest = conn.scalar(
                 text(
                     "SELECT max(measured_at) FROM meter_readings"
-                    " WHERE organization_id = :org AND meter_id = :meter"
+                    " WHERE organization_id = :org AND meter_id = ANY(CAST(:meters AS uuid[]))"
                 ),
-                {"org": self.tenant.organization_id, "meter": meter_id},
+                {"org": self.tenant.organization_id, "meters": meter_ids},
             )
         origin = self.origin
         return int(latest.timestamp()) + 1 if latest is not None else origin

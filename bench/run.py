@@ -185,7 +185,8 @@ class Bench:
     def _side(self, scenario: Scenario, fx: Fixtures, server: procs.Server, side: Side) -> Measure:
         load = self.load
         if scenario.connections is not None:
-            load = Load(load.threads, scenario.connections, load.duration_s, load.warmup_s)
+            threads = scenario.threads or load.threads
+            load = Load(threads, scenario.connections, load.duration_s, load.warmup_s)
         url = f"http://127.0.0.1:{server.port}"
         procs.settle(server.pid, data.DATABASE)
         if load.warmup_s:
@@ -219,10 +220,10 @@ class Bench:
         row.api = _attempt(
             row,
             "api",
-            lambda: self._side(scenario, fx, api, Side("api", auth, fx.tenant.api_meter_id)),
+            lambda: self._side(scenario, fx, api, Side("api", auth, fx.tenant.api_meter_ids)),
         )
         if scenario.floor == scenario.key:
-            floor_side = Side("floor", auth, fx.tenant.floor_meter_id)
+            floor_side = Side("floor", auth, fx.tenant.floor_meter_ids)
             row.floor = _attempt(row, "floor", lambda: self._side(scenario, fx, floor, floor_side))
         return row
 

@@ -23,7 +23,7 @@ LOGIN_CONNECTIONS = 4  # argon2 costs ~0.1-1 s of CPU per sign-in: 32 in flight 
 class Side:
     name: str  # "api" or "floor"
     auth: str  # Authorization header value ("" for none)
-    meter_id: str  # the meter this side's bulk readings go to
+    meter_ids: list[str]  # the meters this side's bulk readings go to, one per connection
 
 
 Env = Callable[[Fixtures, Side], dict[str, str]]
@@ -39,6 +39,7 @@ class Scenario:
     floor: str | None = None  # key of the floor measurement to compare with (None: no floor)
     pgbench: Callable[[Fixtures, Path], list[Path]] | None = None
     connections: int | None = None  # overrides -c (bulk)
+    threads: int | None = None  # overrides -t (bulk: a thread, and a meter, per connection)
     auth: str = "token"  # "token", "key", "technician" (tenant A's first) or "none"
 
 
@@ -69,8 +70,8 @@ def _update(fx: Fixtures, side: Side) -> dict[str, str]:
 
 def _bulk(fx: Fixtures, side: Side) -> dict[str, str]:
     return {
-        "BENCH_METER": side.meter_id,
-        "BENCH_START": str(fx.bulk_start(side.meter_id)),
+        "BENCH_METERS": ",".join(side.meter_ids),
+        "BENCH_START": str(fx.bulk_start(side.meter_ids)),
         "BENCH_ORIGIN": str(fx.origin),
         "BENCH_BATCH": str(BULK_BATCH),
         "BENCH_AUTH": side.auth,
@@ -233,6 +234,7 @@ SCENARIOS = [
         ">= 0.5",
         floor="bulk",
         connections=BULK_CONNECTIONS,
+        threads=BULK_CONNECTIONS,
     ),
     Scenario(
         "login",

@@ -108,8 +108,8 @@ def mixed_env(fx: Fixtures, auth: str, delay_ms: float) -> dict[str, str]:
         "BENCH_ROWS": str(work_orders.transition_rows(fx, "api")),
         "BENCH_REASON": work_orders.HOLD_REASON,
         "BENCH_RUN": f"{fx.run_id}s{time.monotonic_ns() % 10**9}",
-        "BENCH_METER": fx.tenant.api_meter_id,
-        "BENCH_START": str(fx.bulk_start(fx.tenant.api_meter_id)),
+        "BENCH_METERS": ",".join(fx.tenant.api_meter_ids),
+        "BENCH_START": str(fx.bulk_start(fx.tenant.api_meter_ids)),
         "BENCH_ORIGIN": str(fx.origin),
         "BENCH_BATCH": str(READING_BATCH),
     }

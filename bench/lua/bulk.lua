@@ -1,4 +1,4 @@
--- POST /api/v1/meter-readings/bulk: BENCH_BATCH readings of meter BENCH_METER, one second
+-- POST /api/v1/meter-readings/bulk: BENCH_BATCH readings of the thread's meter, one second
 -- apart, from BENCH_START (epoch seconds); slots and values as readings.lua says.
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local common = require("common")
