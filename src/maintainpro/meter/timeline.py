@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from maintainpro.meter.schemas import BulkReadingIn
 
 # For the neighbours query: no JIT, and (until it has run) index probes whatever the
-# statistics say. A partition that was empty when last analyzed looks empty to the planner
-# until autovacuum analyzes it again, and a batch's lookups then became a sequential scan of
-# that partition per reading (14 s of CPU for 5,000 readings into a month begun minutes ago).
+# statistics say. A month's partition is empty when a connection first plans this query, and
+# the plan it then keeps (a prepared statement) read the partition with a sequential scan per
+# reading as it filled: 14 s of CPU for 5,000 readings (`tests/meter/test_indexes.py`).
 _PROBES_ONLY = text(
     "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)"
 )
