@@ -37,6 +37,18 @@ _NEIGHBOURS = text(
             pg_catalog.pg_get_expr(c.relpartbound, c.oid),
             'FROM \(''([^'']+)''\) TO \(''([^'']+)''\)') AS b
         WHERE i.inhparent = CAST('public.meter_readings' AS regclass)
+    ), span AS MATERIALIZED (
+        -- Each meter's stored range, two probes a meter: a reading outside it has no twin and
+        -- no neighbour on that side, so its lookups are skipped (a batch that appends to its
+        -- meters probes one partition per reading, not every month before and after it).
+        SELECT m.meter_id,
+               (SELECT s.measured_at FROM meter_readings s
+                WHERE s.organization_id = CAST(:org AS uuid) AND s.meter_id = m.meter_id
+                ORDER BY s.measured_at LIMIT 1) AS first_at,
+               (SELECT s.measured_at FROM meter_readings s
+                WHERE s.organization_id = CAST(:org AS uuid) AND s.meter_id = m.meter_id
+                ORDER BY s.measured_at DESC LIMIT 1) AS last_at
+        FROM (SELECT DISTINCT unnest(CAST(:meters AS uuid[])) AS meter_id) AS m
     )
     SELECT r.n, cover.covered,
            twin.value, twin.reset,
@@ -45,24 +57,28 @@ _NEIGHBOURS = text(
     FROM unnest(CAST(:n AS int[]), CAST(:meters AS uuid[]), CAST(:times AS timestamptz[]),
                 CAST(:sources AS text[]), CAST(:counters AS bool[]))
          AS r(n, meter_id, at, source, counter)
+    JOIN span ON span.meter_id = r.meter_id
     CROSS JOIN LATERAL (
         SELECT EXISTS (SELECT FROM bounds WHERE r.at >= bounds.lo AND r.at < bounds.hi) AS covered
     ) AS cover
     LEFT JOIN LATERAL (
         SELECT s.value, s.reset FROM meter_readings s
-        WHERE s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
+        WHERE r.at BETWEEN span.first_at AND span.last_at
+          AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
           AND s.measured_at = r.at AND s.source IS NOT DISTINCT FROM r.source
         LIMIT 1
     ) AS twin ON true
     LEFT JOIN LATERAL (
         SELECT s.measured_at, s.value FROM meter_readings s
-        WHERE r.counter AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
+        WHERE r.counter AND r.at > span.first_at
+          AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
           AND s.measured_at < r.at
         ORDER BY s.measured_at DESC LIMIT 1
     ) AS prev ON true
     LEFT JOIN LATERAL (
         SELECT s.measured_at, s.value, s.reset FROM meter_readings s
-        WHERE r.counter AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
+        WHERE r.counter AND r.at < span.last_at
+          AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
           AND s.measured_at > r.at
         ORDER BY s.measured_at LIMIT 1
     ) AS nxt ON true
