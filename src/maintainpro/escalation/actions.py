@@ -15,6 +15,7 @@ from maintainpro.auth.principal import Authorized
 from maintainpro.core.errors import AppError
 from maintainpro.models import WorkOrderEscalation
 from maintainpro.models.work_order import PRIORITIES
+from maintainpro.notification.audience import DOERS, SITE_SUPERVISORS
 from maintainpro.notification.service import Message, notify
 from maintainpro.outbox import service as outbox_service
 from maintainpro.work_order import bulk, service
@@ -24,20 +25,13 @@ EVENT = "work_order.escalated"
 AUDIENCES = ("assignees", "requester", "supervisors", "managers")
 
 # The people of each audience for one work order, in one statement.
-_AUDIENCE = text("""
+_AUDIENCE = text(f"""
 SELECT array(
-  SELECT a.user_id FROM work_order_assignees a
-  WHERE :assignees AND a.organization_id = w.organization_id AND a.work_order_id = w.id
-  UNION
-  SELECT m.user_id FROM team_members m
-  WHERE :assignees AND m.organization_id = w.organization_id AND m.team_id = w.team_id
+  SELECT d.user_id FROM ({DOERS}) AS d WHERE :assignees
   UNION
   SELECT w.requester_id WHERE :requester AND w.requester_id IS NOT NULL
   UNION
-  SELECT u.id FROM users u
-  JOIN user_sites s ON s.organization_id = u.organization_id AND s.user_id = u.id
-  WHERE :supervisors AND u.organization_id = w.organization_id AND u.role = 'supervisor'
-    AND s.location_id = w.site_id AND u.deleted_at IS NULL AND u.is_active
+  SELECT s.id FROM ({SITE_SUPERVISORS}) AS s WHERE :supervisors
   UNION
   SELECT u.id FROM users u
   WHERE :managers AND u.organization_id = w.organization_id AND u.role = 'manager'

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from maintainpro.auth.principal import acting_for
+from maintainpro.auth.principal import Authorized, acting_for
 from maintainpro.core import context
 from maintainpro.core.db import Database, transaction
 from maintainpro.core.errors import NotFound
@@ -29,6 +29,7 @@ from maintainpro.escalation.actions import Plan
 from maintainpro.escalation.schemas import Level
 from maintainpro.models import EscalationRule, WorkOrderEscalation
 from maintainpro.models.work_order import OPEN, UNACKNOWLEDGED
+from maintainpro.notification.audience import DOERS, SITE_SUPERVISORS
 from maintainpro.notification.service import Message, notify
 from maintainpro.work_order import service as work_orders
 from maintainpro.work_order.schemas import WorkOrderRead
@@ -75,17 +76,7 @@ _CANDIDATES = {trigger: _candidates(trigger) for trigger in _WATCHED}
 # of its site.
 _JUST_OVERDUE = text(f"""
 SELECT w.id, w.due_at, w.number, w.title,
-       coalesce(nullif(array(
-         SELECT a.user_id FROM work_order_assignees a
-         WHERE a.organization_id = w.organization_id AND a.work_order_id = w.id
-         UNION
-         SELECT m.user_id FROM team_members m
-         WHERE m.organization_id = w.organization_id AND m.team_id = w.team_id), '{{}}'),
-         array(
-         SELECT u.id FROM users u
-         JOIN user_sites s ON s.organization_id = u.organization_id AND s.user_id = u.id
-         WHERE u.organization_id = w.organization_id AND u.role = 'supervisor'
-           AND s.location_id = w.site_id AND u.deleted_at IS NULL AND u.is_active)) AS people
+       coalesce(nullif(array({DOERS}), '{{}}'), array({SITE_SUPERVISORS})) AS people
 FROM work_orders w
 WHERE w.organization_id = :org AND w.deleted_at IS NULL
   AND w.due_at IS NOT NULL AND w.status IN {OPEN}
@@ -141,8 +132,9 @@ def _still_watched(rule: EscalationRule, work_order: WorkOrderRead, now: datetim
     return work_order.status in UNACKNOWLEDGED
 
 
-async def escalate_one(
+async def _escalate_one(
     session: AsyncSession,
+    auth: Authorized,
     rule: EscalationRule,
     levels: list[Level],
     work_order_id: UUID,
@@ -151,9 +143,6 @@ async def escalate_one(
     now: datetime,
 ) -> WorkOrderEscalation | None:
     """Under the work order's lock: the row first, then (if this call wrote it) the actions."""
-    user_id = rule.updated_by or rule.created_by
-    assert user_id is not None, "rules are written by a person"
-    auth = acting_for(user_id, rule.organization_id)
     work_order = await work_orders.read(session, auth, work_order_id, lock=True)
     if not _still_watched(rule, work_order, now):
         return None
@@ -245,14 +234,17 @@ async def _run_rule(
     levels = [Level.model_validate(level) for level in rule.levels]
     async with transaction(database.sessions) as session:
         due = await _due_steps(session, rule, levels, org, now)
+    # The scan acts for the rule's last editor (its creator at first).
+    user_id = rule.updated_by or rule.created_by
+    assert user_id is not None, "rules are written by a person"
+    auth = acting_for(user_id, rule.organization_id)
     made: list[WorkOrderEscalation] = []
     for work_order_id, step, skipped in due:
-        user_id = rule.updated_by or rule.created_by
         with context.scoped(user_id=user_id):
             try:
                 async with transaction(database.sessions) as session:
-                    found = await escalate_one(
-                        session, rule, levels, work_order_id, step, skipped, now
+                    found = await _escalate_one(
+                        session, auth, rule, levels, work_order_id, step, skipped, now
                     )
             except NotFound:
                 found = None  # deleted since it was read

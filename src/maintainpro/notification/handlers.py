@@ -12,17 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.models import OutboxEvent
+from maintainpro.notification.audience import DOERS
 from maintainpro.notification.service import Message, notify
 from maintainpro.outbox import handlers
 
 # The work order, who does it (in person or through its team) and who asked for it.
-_WORK = text("""
-SELECT w.number, w.title, w.requester_id,
-       array(SELECT a.user_id FROM work_order_assignees a
-             WHERE a.organization_id = w.organization_id AND a.work_order_id = w.id
-             UNION
-             SELECT m.user_id FROM team_members m
-             WHERE m.organization_id = w.organization_id AND m.team_id = w.team_id) AS doers
+_WORK = text(f"""
+SELECT w.number, w.title, w.requester_id, array({DOERS}) AS doers
 FROM work_orders w
 WHERE w.organization_id = :org AND w.id = :id
 """)
