@@ -136,6 +136,37 @@ def partitions_ensure() -> None:
     console.print(f"partitions created: {created}")
 
 
+async def _archive_partitions(
+    settings: Settings, target: ServerTarget, months: int
+) -> list[partition_service.Archived]:
+    database = create_database(target, settings.database, role=Role.MAINT)
+    try:
+        return await partition_service.archive(database, older_than_months=months)
+    finally:
+        await database.dispose()
+
+
+@partitions_app.command("archive")
+def partitions_archive(
+    older_than_months: Annotated[
+        int | None,
+        typer.Option(
+            min=3, max=1200, help="Retention in months (default: partitions.archive_after_months)"
+        ),
+    ] = None,
+) -> None:
+    """Move work-order partitions older than the retention, all closed, to the archive schema."""
+    settings = get_settings()
+    months = older_than_months or settings.partitions.archive_after_months
+    results = asyncio.run(_archive_partitions(settings, _prepare(settings), months))
+    for result in results:
+        if result.kept:
+            console.print(f"kept {result.partition}: {result.kept}")
+        else:
+            console.print(f"archived {result.partition}: {result.moved}")
+    console.print(f"partitions archived: {sum(r.kept is None for r in results)} of {len(results)}")
+
+
 async def _seed(settings: Settings, target: ServerTarget, *, reset: bool) -> None:
     database = create_database(target, settings.database, role=Role.MAINT)
     try:

@@ -91,6 +91,8 @@ class LogSettings(BaseModel):
 
 class PartitionSettings(BaseModel):
     months_ahead: int = Field(default=3, ge=1, le=36)
+    # `partitions archive` moves closed work older than this out of the live table.
+    archive_after_months: int = Field(default=84, ge=3, le=1200)
 
 
 class WorkerSettings(BaseModel):

@@ -237,6 +237,17 @@ async def test_the_app_role_can_neither_bypass_nor_own(conn: AsyncConnection) ->
     assert owned == 0
 
 
+async def test_only_the_maintenance_role_may_turn_triggers_off(conn: AsyncConnection) -> None:
+    """Audit, roll-ups and foreign-key checks are triggers: the application role cannot skip
+    them, nor run the archiver that moves rows with them off."""
+    with pytest.raises(DBAPIError, match="permission denied"):
+        async with conn.begin_nested():
+            await conn.execute(text("SET LOCAL session_replication_role = replica"))
+    with pytest.raises(DBAPIError, match="permission denied"):
+        async with conn.begin_nested():
+            await conn.execute(text("SELECT app.archive_work_order_partition('work_orders')"))
+
+
 async def test_non_tenant_tables_hold_no_tenant_keys(conn: AsyncConnection) -> None:
     rows = await conn.execute(
         text(

@@ -1,11 +1,16 @@
-"""Partition maintenance (D5): future partitions exist before rows need them.
+"""Partition maintenance (D5): future partitions exist before rows need them, and old
+work-order partitions move to the archive schema.
 
-Run by `migrate`, at `serve` start, by `maintainpro partitions ensure` and daily by the worker.
+`ensure` runs in `migrate`, at `serve` start, in `maintainpro partitions ensure` and daily in
+the worker; `archive` only in `maintainpro partitions archive`, as the maintenance role.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,3 +53,52 @@ async def ensure_on_start(database: Database, settings: Settings) -> None:
             await ensure(session, months_ahead=settings.partitions.months_ahead)
     except (DBAPIError, OSError) as exc:
         log.warning("partitions.ensure_failed", error=type(exc).__name__)
+
+
+# Attached work-order partitions whose upper bound (the UUIDv7 of a time: its first 48 bits
+# are the milliseconds) lies before the retention's start.
+_ARCHIVABLE = text(
+    """
+    SELECT format('%I.%I', n.nspname, c.relname)
+    FROM pg_inherits AS i
+    JOIN pg_class AS c ON c.oid = i.inhrelid
+    JOIN pg_namespace AS n ON n.oid = c.relnamespace,
+    LATERAL (SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid),
+                                  'TO [(]''([0-9a-f]{8})-([0-9a-f]{4})')) AS hi) AS b
+    WHERE i.inhparent = CAST('public.work_orders' AS regclass)
+      AND to_timestamp(CAST(CAST(CAST('x' || hi[1] || hi[2] AS bit(48)) AS bigint) AS float8)
+                       / 1000) <= now() - make_interval(months => :months)
+    ORDER BY 1
+    """
+)
+_TRIGGERS_OFF = text("SET LOCAL session_replication_role = replica")
+_ARCHIVE = text(
+    "SELECT app.archive_work_order_partition(CAST(:partition AS regclass)) AS moved"
+).columns(moved=JSONB)
+
+
+@dataclass(frozen=True)
+class Archived:
+    partition: str
+    moved: dict[str, int] = field(default_factory=dict)  # rows per table
+    kept: str | None = None  # why the partition stays (open or still referenced work)
+
+
+async def archive(database: Database, *, older_than_months: int) -> list[Archived]:
+    """Every work-order partition wholly older than the retention moves to the archive
+    schema, each in its own transaction; one that holds open work, or work something live
+    still refers to, stays and says why. Needs the maintenance role (database)."""
+    async with transaction(database.sessions) as session:
+        partitions = list(await session.scalars(_ARCHIVABLE, {"months": older_than_months}))
+    results = []
+    for partition in partitions:
+        try:
+            async with transaction(database.sessions) as session:
+                await session.execute(_TRIGGERS_OFF)
+                moved = await session.scalar(_ARCHIVE, {"partition": partition})
+            results.append(Archived(partition, moved=dict(moved)))
+        except DBAPIError as exc:
+            reason = str(getattr(exc.orig, "args", [exc])[0]).splitlines()[0]
+            results.append(Archived(partition, kept=reason.split(": ", 1)[-1]))
+    log.info("partitions.archived", results=[r.__dict__ for r in results])
+    return results
