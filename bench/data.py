@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import create_engine
 from sqlalchemy.pool import NullPool
 
 from bench import inventory, scale, work_orders
-from bench.tenant_sql import ADMIN, ASSETS, LOCATIONS, ORG
+from bench.tenant_sql import ADMIN, ASSETS, AUDIT_ASSETS, LOCATIONS, METERS, ORG
 from maintainpro.auth import passwords
 from maintainpro.config import Settings
 from maintainpro.core.bootstrap import bootstrap
@@ -30,7 +32,7 @@ from maintainpro.core.migrate import Migrator
 
 # BENCH_DATABASE: another database of the same server (two runs side by side never share one).
 DATABASE = os.environ.get("BENCH_DATABASE", "maintainpro_bench")
-DATA_VERSION = 6  # bump when the generator changes: older data is rebuilt
+DATA_VERSION = 7  # bump when the generator changes: older data is rebuilt
 PASSWORD = "bench-password-1"
 TENANTS = ("bench-a", "bench-b")
 RARE_TERM = "acme42"  # one manufacturer in a thousand: 1 in 1,000 assets
@@ -38,15 +40,13 @@ COMMON_TERM = "pump"  # in every description
 LOGIN_USERS = 512  # technicians of tenant A with the same password: login-<n>@bench-a.example.com
 BULK_METERS = 4  # per side: one per connection of the bulk scenario
 UPDATE_ROWS = 1024  # rows the update scenario owns (tenant A), split over wrk connections
+LOADERS = 2  # connections building at once: one per core of the machine
+# Generated rows are consistent by construction; their per-row triggers (audit, foreign-key
+# checks, roll-ups, calendar) would cost ten times the insert. The maintenance role may turn
+# them off (bootstrap grants it this setting); what they derive, the generator writes itself.
+_TRIGGERS_OFF = text("SET LOCAL session_replication_role = replica")
 HISTORY_START = timedelta(days=4 * 365)  # bulk readings start this far back, one second apart
 
-_METERS = text(
-    """
-    INSERT INTO meters (id, organization_id, asset_id, name, unit, kind)
-    SELECT app.uuidv7(), organization_id, id, 'runtime', 'h', 'counter'
-    FROM assets WHERE organization_id = CAST(:org AS uuid) AND code ~ '^A-[0-9]+00$'
-    """
-)
 _BENCH_METER = text(
     """
     INSERT INTO meters (id, organization_id, asset_id, name, unit, kind)
@@ -124,13 +124,12 @@ def _schema(settings: Settings, *, reset: bool) -> ServerTarget:
     return target
 
 
-def _tenant(
-    conn: Connection, slug: str, rows: int, password_hash: str, work_order_rows: int
-) -> Tenant:
-    org = str(conn.scalar(ORG, {"name": f"Bench {slug}", "slug": slug}))
+def _tenant(conn: Connection, org: str, slug: str, rows: int, password_hash: str) -> Tenant:
+    """One tenant's places, assets, meters and people (triggers off: see `generate`)."""
     conn.execute(LOCATIONS, {"org": org})
     conn.execute(ASSETS, {"org": org, "rows": rows})
-    conn.execute(_METERS, {"org": org})
+    conn.execute(AUDIT_ASSETS, {"org": org})
+    conn.execute(METERS, {"org": org})
     meters = {
         side: [
             str(conn.scalar(_BENCH_METER, {"org": org, "name": f"bench-{side}-{n}"}))
@@ -142,8 +141,6 @@ def _tenant(
     admin = str(conn.scalar(ADMIN, {"org": org, "email": email, "hash": password_hash}))
     users = {"org": org, "slug": slug, "hash": password_hash, "users": LOGIN_USERS}
     conn.execute(_LOGIN_USERS, users)
-    work_orders.build(conn, org, admin, work_order_rows)
-    inventory.build(conn, org, admin)
     return Tenant(slug, org, admin, email, meters["api"], meters["floor"])
 
 
@@ -160,19 +157,58 @@ def _partitions(conn: Connection, start: datetime) -> None:
     )
 
 
+_LEAVES = text(
+    "SELECT format('%I.%I', n.nspname, c.relname), c.relkind FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relpages DESC"
+)
+
+
 def _vacuum(settings: Settings, target: ServerTarget) -> None:
     """VACUUM ANALYZE as the bootstrap superuser: only a table's owner may vacuum it, and the
     maintenance role owns none (as itself it would skip every table with a warning). The
     vacuum also empties the GIN pending lists the bulk inserts filled, which every search
-    would read otherwise."""
+    would read otherwise, and sets the visibility map the index-only scans rely on. Tables
+    (partitions one by one) on LOADERS connections, then the partitioned parents' statistics,
+    which only an explicit ANALYZE gathers."""
     admin = create_engine(
         admin_url(target, settings.database).set(database=DATABASE),
         isolation_level="AUTOCOMMIT",
         poolclass=NullPool,
     )
     with admin.connect() as conn:
-        conn.execute(text("VACUUM ANALYZE"))
+        tables = conn.execute(_LEAVES).all()
+
+    def vacuum(table: str) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f"VACUUM (ANALYZE) {table}"))
+
+    with ThreadPoolExecutor(LOADERS) as pool:
+        list(pool.map(vacuum, [name for name, kind in tables if kind == "r"]))
+    with admin.connect() as conn:
+        for name, kind in tables:
+            if kind == "p":
+                conn.execute(text(f"ANALYZE {name}"))
     admin.dispose()
+
+
+def _load(engine: Engine, chunks: list[dict[str, object]]) -> None:
+    """Every chunk of work orders, LOADERS at a time, each in its own transaction."""
+    started, done = time.monotonic(), 0
+
+    def load(chunk: dict[str, object]) -> int:
+        with engine.begin() as conn:
+            conn.execute(_TRIGGERS_OFF)
+            return work_orders.build(conn, chunk)
+
+    with ThreadPoolExecutor(LOADERS) as pool:
+        for n, built in enumerate(pool.map(load, chunks), start=1):
+            done += built
+            if n % 50 == 0 or n == len(chunks):
+                print(
+                    f"  {done:,} work orders ({n}/{len(chunks)} chunks)"
+                    f" in {time.monotonic() - started:.0f} s"
+                )
 
 
 def existing(conn: Connection) -> bool:
@@ -226,18 +262,43 @@ def generate(
     dataset.work_orders_per_tenant, dataset.scale = work_order_rows, scale_total
     small = scale.split(scale_total)[1] if scale_total else work_order_rows
     password_hash = passwords.hash_password(PASSWORD)
+    began = time.monotonic()
+    counts = (work_order_rows, small)
+    with engine.begin() as conn:
+        # The past year's quarters, which the work orders are spread over, and the months the
+        # readings and the bulk scenario write to.
+        conn.execute(text("SELECT app.ensure_quarterly_partitions('work_orders', 3, 5)"))
+        _partitions(conn, start)
+        # Organizations with their triggers (each gets its number sequences), the rest without.
+        orgs = [str(conn.scalar(ORG, {"name": f"Bench {s}", "slug": s})) for s in TENANTS]
+        others = scale.create(conn, scale_total) if scale_total else []
+        conn.execute(_TRIGGERS_OFF)
+        for org, slug, count in zip(orgs, TENANTS, counts, strict=True):
+            print(f"tenant {slug}: {rows} assets, {count} work orders")
+            dataset.tenants.append(_tenant(conn, org, slug, rows, password_hash))
+        print(f"{len(others)} further organizations")
+        admins = scale.prepare(conn, others, password_hash)
+    chunks = [
+        chunk
+        for tenant, count in zip(dataset.tenants, counts, strict=True)
+        for chunk in work_orders.chunks(tenant.organization_id, tenant.admin_id, count)
+    ]
+    for (org, count), admin in zip(others, admins, strict=True):
+        chunks += work_orders.chunks(org, admin, count, reserved=0)
+    print(f"places, assets and people in {time.monotonic() - began:.0f} s")
+    _load(engine, chunks)
     with engine.begin() as conn:
         conn.execute(text("SELECT set_config('app.request_id', 'bench-data', true)"))
-        # The past year's quarters, which the work orders are spread over.
-        conn.execute(text("SELECT app.ensure_quarterly_partitions('work_orders', 3, 5)"))
-        for slug, count in zip(TENANTS, (work_order_rows, small), strict=True):
-            print(f"tenant {slug}: {rows} assets, {count} work orders")
-            dataset.tenants.append(_tenant(conn, slug, rows, password_hash, count))
-        if scale_total:
-            print(f"{scale.OTHERS} further organizations")
-            scale.build(conn, scale_total, password_hash)
-        _partitions(conn, start)
+        for tenant in dataset.tenants:
+            inventory.build(conn, tenant.organization_id, tenant.admin_id)
+        for org, count in [
+            *((t.organization_id, c) for t, c in zip(dataset.tenants, counts, strict=True)),
+            *others,
+        ]:
+            work_orders.take_numbers(conn, org, count)
     engine.dispose()
+    print(f"built in {time.monotonic() - began:.0f} s; vacuum")
     _vacuum(settings, target)
+    print(f"data ready in {time.monotonic() - began:.0f} s")
     dataset.save(out)
     return dataset

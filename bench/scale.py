@@ -5,16 +5,16 @@ tenant B, the small one, a thousandth (at least 1,000), and 998 further organiza
 rest, the k-th of them a share proportional to 1/k^1.1 (a long tail: the largest of them
 holds about a seventh of it, most hold a few dozen). Each further organization has a site
 with 10 buildings and 100 areas, an admin and 4 technicians, an asset per 10 work orders (at
-least 10) and its work orders built by the same generator as the tenants'
-(`work_orders.build`: statuses, history rows, assignees, asset links, the number sequence).
+least 10, in hierarchies), meters with a year of readings, and its work orders built by the
+same generator as the tenants' (`work_orders.chunks`: statuses, history, assignees, asset
+links, labor, comments, checklists, calendar entries, the number sequence).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from bench import work_orders
-from bench.tenant_sql import ADMIN, ASSETS, LOCATIONS, ORG
+from bench.tenant_sql import ADMIN, ASSETS, AUDIT_ASSETS, LOCATIONS, METERS, ORG
 
 ORGANIZATIONS = 1_000  # tenant A, tenant B and OTHERS
 OTHERS = ORGANIZATIONS - 2
@@ -47,20 +47,26 @@ _USERS = text(
 )
 
 
-def build(conn: Connection, total: int, password_hash: str) -> int:
-    """The further organizations of a scale run; returns how many work orders they hold."""
-    built = 0
-    for k, rows in enumerate(split(total)[2], start=1):
+def create(conn: Connection, total: int) -> list[tuple[str, int]]:
+    """The further organizations of a scale run (with triggers on: each gets its number
+    sequences); returns each one's id and how many work orders it holds."""
+    return [
+        (str(conn.scalar(ORG, {"name": f"Scale {k}", "slug": SLUG.format(k=k)})), rows)
+        for k, rows in enumerate(split(total)[2], start=1)
+    ]
+
+
+def prepare(conn: Connection, orgs: list[tuple[str, int]], password_hash: str) -> list[str]:
+    """Each further organization's places, assets, meters and people; returns their admins."""
+    admins = []
+    for k, (org, rows) in enumerate(orgs, start=1):
         slug = SLUG.format(k=k)
-        org = str(conn.scalar(ORG, {"name": f"Scale {k}", "slug": slug}))
         conn.execute(LOCATIONS, {"org": org})
         conn.execute(ASSETS, {"org": org, "rows": max(10, rows // 10)})
+        conn.execute(AUDIT_ASSETS, {"org": org})
+        conn.execute(METERS, {"org": org})
         email = f"admin@{slug}.example.com"
-        admin = str(conn.scalar(ADMIN, {"org": org, "email": email, "hash": password_hash}))
+        admins.append(str(conn.scalar(ADMIN, {"org": org, "email": email, "hash": password_hash})))
         users = {"org": org, "slug": slug, "hash": password_hash, "users": TECHNICIANS}
         conn.execute(_USERS, users)
-        work_orders.build(conn, org, admin, rows, reserved=0)
-        built += rows
-        if k % 100 == 0:
-            print(f"  {k} further organizations, {built} work orders")
-    return built
+    return admins

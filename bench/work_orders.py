@@ -4,8 +4,11 @@ inputs of the load scripts.
 Data (per tenant, set-based SQL as the maintenance role): `rows` work orders numbered
 `WO-000001...` (the tenant's `work_order` sequence taken past the last one, every number
 reserved in `work_order_numbers`), a mix of types, priorities and statuses, requested by the
-admin or a technician, every one past `new` assigned to a technician, one history row each
-(from NULL to its status), every second one linked to an asset. The first TRANSITION_ROWS of
+admin or a technician, every one past `new` assigned to a technician, its history from `new`
+to its status, every second one linked to an asset (round the tenant's assets: an asset's
+history grows with the data), labor on every started one, a comment on every third, a
+checklist on every fifth, a calendar entry for each due or scheduled one, all built in chunks
+of CHUNK by one statement each (`_BUILD`). The first TRANSITION_ROWS of
 each side (API, then floor) are `in_progress` and reserved for the transition scenario. They
 are reported over the past year, oldest first, each id a UUIDv7 of its time: they fill the
 quarterly partitions.
@@ -64,91 +67,159 @@ _N = "substring(w.number FROM 4)::int"  # a generated work order's position
 # the quarterly partitions as real work would): the random bits of `app.uuidv7()` under the
 # timestamp of position i.
 HISTORY_DAYS = 365
-_AT = "now() - (:rows - i) * (interval '1 day' * :days / :rows)"
+_AT = "now() - interval '1 minute' - (:rows - i) * (interval '1 day' * :days / :rows)"
 _ID_AT = (
     "encode(overlay(uuid_send(app.uuidv7()) PLACING substring(int8send("
     "floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid"
 )
-_INSERT = text(
-    f"""{_PICKS}, numbered AS (
+_NUMBER = "'WO-' || lpad(i::text, greatest(6, length(i::text)), '0')"  # as the API numbers
+_STARTED = "status IN ('in_progress','on_hold','completed','verified','closed')"
+_FINISHED = "status IN ('completed','verified','closed')"
+RATE = 40  # the generated labor's hourly rate
+# A status's history from `new` (D: machine.py's moves); step k goes at `at` + k seconds.
+_PATHS = """
+    paths(status, path) AS (VALUES
+      ('new', ARRAY['new']), ('assigned', ARRAY['new','assigned']),
+      ('in_progress', ARRAY['new','assigned','in_progress']),
+      ('on_hold', ARRAY['new','assigned','in_progress','on_hold']),
+      ('completed', ARRAY['new','assigned','in_progress','completed']),
+      ('verified', ARRAY['new','assigned','in_progress','completed','verified']),
+      ('closed', ARRAY['new','assigned','in_progress','completed','verified','closed']),
+      ('cancelled', ARRAY['new','cancelled']))"""
+# One chunk of one tenant's work orders, positions :first to :last, with everything that hangs
+# off them in the same statement: the reserved number, the assignee, the transition history,
+# the asset link, labor (its roll-up written on the row), a comment, a checklist with three
+# items, the calendar entry. Run with the triggers off (see data.py): what they derive is
+# written here.
+_BUILD = text(
+    f"""{_PICKS}, {_PATHS}, numbered AS (
       SELECT i, CASE WHEN i <= :reserved THEN 'in_progress'
                      ELSE ({_STATUSES})[1 + i % 8] END AS status,
              techs[1 + i % cardinality(techs)] AS tech, areas[1 + i % cardinality(areas)] AS area,
-             sites[1 + i % cardinality(areas)] AS site, {_AT} AS at
-      FROM generate_series(1, :rows) AS i, picks
+             sites[1 + i % cardinality(areas)] AS site, {_AT} AS at, (i % 16) / 2.0 AS hours
+      FROM generate_series(CAST(:first AS int), CAST(:last AS int)) AS i, picks
+    ), wo AS (
+      INSERT INTO work_orders (id, organization_id, number, title, description, type, priority,
+                               status, location_id, site_id, requester_id, reported_at, due_at,
+                               scheduled_start_at, scheduled_end_at, estimated_hours,
+                               actual_hours, labor_cost, status_changed_at, started_at,
+                               completed_at, completed_by, verified_at, verified_by, closed_at,
+                               created_by, updated_by, created_at, updated_at)
+      SELECT {_ID_AT}, CAST(:org AS uuid), {_NUMBER},
+             'Repair ' || (ARRAY['pump','motor','gearbox','valve','conveyor'])[1 + i % 5]
+               || ' ' || left(md5(i::text), 8),
+             'seal leak on line ' || (i % 97) || ', vibration above limit',
+             ({_TYPES})[1 + i % 6], ({_PRIORITIES})[1 + (i / 7) % 4], status, area, site,
+             CASE WHEN i % 2 = 0 THEN CAST(:admin AS uuid) ELSE tech END,
+             at, CASE WHEN i % 3 <> 0 THEN now() + (i % 60 - 20) * interval '1 day' END,
+             CASE WHEN i % 4 = 0 AND status IN ('assigned','in_progress','on_hold')
+                  THEN date_trunc('day', now()) + (i % 28 - 7) * interval '1 day'
+                       + interval '8 hours' END,
+             CASE WHEN i % 4 = 0 AND status IN ('assigned','in_progress','on_hold')
+                  THEN date_trunc('day', now()) + (i % 28 - 7) * interval '1 day'
+                       + interval '10 hours' END,
+             hours, CASE WHEN {_STARTED} THEN hours ELSE 0 END,
+             CASE WHEN {_STARTED} THEN hours * {RATE} ELSE 0 END,
+             at + (cardinality(path) - 1) * interval '1 second',
+             CASE WHEN {_STARTED} THEN at END, CASE WHEN {_FINISHED} THEN at END,
+             CASE WHEN {_FINISHED} THEN tech END,
+             CASE WHEN status IN ('verified','closed') THEN at END,
+             CASE WHEN status IN ('verified','closed') THEN CAST(:admin AS uuid) END,
+             CASE WHEN status = 'closed' THEN at END,
+             CAST(:admin AS uuid), CAST(:admin AS uuid), at, at
+      FROM numbered JOIN paths USING (status)
+      RETURNING id, organization_id, number, title, status, site_id, due_at,
+                scheduled_start_at, scheduled_end_at, requester_id, created_at, started_at,
+                actual_hours, substring(number FROM 4)::int AS n
+    ), numbers AS (
+      INSERT INTO work_order_numbers (organization_id, number, work_order_id)
+      SELECT organization_id, number, id FROM wo
+    ), assignees AS (
+      INSERT INTO work_order_assignees (id, organization_id, work_order_id, user_id)
+      SELECT app.uuidv7(), wo.organization_id, wo.id, techs[1 + n % cardinality(techs)]
+      FROM wo, picks WHERE wo.status <> 'new'
+    ), history AS (
+      INSERT INTO work_order_transitions (id, organization_id, work_order_id, from_status,
+                                          to_status, reason, actor_id, occurred_at)
+      SELECT app.uuidv7(), wo.organization_id, wo.id, path[k - 1], path[k],
+             CASE WHEN path[k] IN ('on_hold','cancelled') THEN '{HOLD_REASON}' END,
+             CAST(:admin AS uuid), wo.created_at + (k - 1) * interval '1 second'
+      FROM wo JOIN paths USING (status), generate_subscripts(path, 1) AS k
+    ), links AS (
+      INSERT INTO work_order_assets (id, organization_id, work_order_id, asset_id)
+      SELECT app.uuidv7(), wo.organization_id, wo.id, assets[1 + (n / 2) % cardinality(assets)]
+      FROM wo, picks WHERE n % 2 = 0
+    ), labor AS (
+      INSERT INTO labor_entries (id, organization_id, work_order_id, user_id, started_at,
+                                 ended_at, hourly_rate, source, created_by, updated_by)
+      SELECT app.uuidv7(), wo.organization_id, wo.id, techs[1 + n % cardinality(techs)],
+             started_at, started_at + actual_hours * interval '1 hour', {RATE}, 'manual',
+             CAST(:admin AS uuid), CAST(:admin AS uuid)
+      FROM wo, picks WHERE started_at IS NOT NULL
+    ), notes AS (
+      INSERT INTO comments (id, organization_id, work_order_id, author_id, body, created_by,
+                            updated_by, created_at, updated_at)
+      SELECT app.uuidv7(), organization_id, id, requester_id,
+             'Checked on site: bearing noise on line ' || (n % 97), requester_id, requester_id,
+             created_at, created_at
+      FROM wo WHERE n % 3 = 0
+    ), lists AS (
+      INSERT INTO checklists (id, organization_id, work_order_id, name, position, created_by,
+                              updated_by)
+      SELECT app.uuidv7(), organization_id, id, 'Safety checks', 1, CAST(:admin AS uuid),
+             CAST(:admin AS uuid)
+      FROM wo WHERE n % 5 = 0
+      RETURNING id, organization_id, work_order_id
+    ), items AS (
+      INSERT INTO checklist_items (id, organization_id, checklist_id, position, label, kind,
+                                   required, status, result_by, result_at, created_by,
+                                   updated_by)
+      SELECT app.uuidv7(), lists.organization_id, lists.id, k,
+             (ARRAY['Isolate energy','Guard refitted','Area clean'])[k], 'pass_fail', true,
+             CASE WHEN wo.started_at IS NOT NULL THEN 'passed' ELSE 'open' END,
+             CASE WHEN wo.started_at IS NOT NULL THEN CAST(:admin AS uuid) END,
+             wo.started_at, CAST(:admin AS uuid), CAST(:admin AS uuid)
+      FROM lists JOIN wo ON wo.id = lists.work_order_id, generate_series(1, 3) AS k
+    ), events AS (
+      INSERT INTO calendar_events (id, organization_id, kind, work_order_id, title, starts_at,
+                                   ends_at, all_day, site_id)
+      SELECT app.uuidv7(), organization_id, 'work_order', id, number || ' ' || title,
+             coalesce(scheduled_start_at, due_at), coalesce(scheduled_end_at, due_at),
+             scheduled_start_at IS NULL, site_id
+      FROM wo WHERE status <> 'cancelled' AND coalesce(scheduled_start_at, due_at) IS NOT NULL
     )
-    INSERT INTO work_orders (id, organization_id, number, title, description, type, priority,
-                             status, location_id, site_id, requester_id, reported_at, due_at,
-                             estimated_hours, status_changed_at, started_at, completed_at,
-                             completed_by, verified_at, verified_by, closed_at, created_by,
-                             updated_by, created_at, updated_at)
-    SELECT {_ID_AT}, CAST(:org AS uuid), 'WO-' || lpad(i::text, 6, '0'),
-           'Repair ' || (ARRAY['pump','motor','gearbox','valve','conveyor'])[1 + i % 5]
-             || ' ' || left(md5(i::text), 8),
-           'seal leak on line ' || (i % 97) || ', vibration above limit',
-           ({_TYPES})[1 + i % 6], ({_PRIORITIES})[1 + (i / 7) % 4], status, area, site,
-           CASE WHEN i % 2 = 0 THEN CAST(:admin AS uuid) ELSE tech END,
-           at, CASE WHEN i % 3 <> 0 THEN now() + (i % 60 - 20) * interval '1 day' END,
-           (i % 16) / 2.0, at,
-           CASE WHEN status IN ('in_progress','on_hold','completed','verified','closed')
-                THEN at END,
-           CASE WHEN status IN ('completed','verified','closed') THEN at END,
-           CASE WHEN status IN ('completed','verified','closed') THEN tech END,
-           CASE WHEN status IN ('verified','closed') THEN at END,
-           CASE WHEN status IN ('verified','closed') THEN CAST(:admin AS uuid) END,
-           CASE WHEN status = 'closed' THEN at END,
-           CAST(:admin AS uuid), CAST(:admin AS uuid), at, at
-    FROM numbered
+    SELECT count(*) FROM wo
     """
 )
-_LINKS = [
-    text(
-        """
-        INSERT INTO work_order_numbers (organization_id, number, work_order_id)
-        SELECT organization_id, number, id FROM work_orders
-        WHERE organization_id = CAST(:org AS uuid)
-        """
-    ),
-    # The tenant's sequence taken past the generated numbers (a new tenant's starts at 1).
-    text("SELECT set_config('app.organization_id', CAST(:org AS text), true)"),
-    text("SELECT last_number FROM app.take_numbers('work_order', :rows)"),
-    text(
-        f"""{_PICKS}
-        INSERT INTO work_order_assignees (id, organization_id, work_order_id, user_id)
-        SELECT app.uuidv7(), w.organization_id, w.id, techs[1 + {_N} % cardinality(techs)]
-        FROM work_orders AS w, picks
-        WHERE w.organization_id = CAST(:org AS uuid) AND w.status <> 'new'
-        """
-    ),
-    text(
-        """
-        INSERT INTO work_order_transitions (id, organization_id, work_order_id, from_status,
-                                            to_status, actor_id, occurred_at)
-        SELECT app.uuidv7(), organization_id, id, NULL, status, created_by, created_at
-        FROM work_orders WHERE organization_id = CAST(:org AS uuid)
-        """
-    ),
-    text(
-        f"""{_PICKS}
-        INSERT INTO work_order_assets (id, organization_id, work_order_id, asset_id)
-        SELECT app.uuidv7(), w.organization_id, w.id, assets[{_N}]
-        FROM work_orders AS w, picks
-        WHERE w.organization_id = CAST(:org AS uuid) AND {_N} % 2 = 0
-          AND {_N} <= cardinality(assets)
-        """
-    ),
-]
+CHUNK = 50_000  # work orders per statement: a chunk of a big tenant runs beside another
 
 
-def build(
-    conn: Connection, org: str, admin: str, rows: int, reserved: int = TRANSITION_ROWS * len(SIDES)
-) -> None:
-    """One tenant's work orders (the tenant's locations, technicians and assets exist); the
-    first `reserved` are `in_progress` (the transition scenario's)."""
-    params = {"org": org, "admin": admin, "rows": rows, "reserved": reserved, "days": HISTORY_DAYS}
-    conn.execute(_INSERT, params)
-    for statement in _LINKS:
-        conn.execute(statement, params)
+def chunks(
+    org: str, admin: str, rows: int, reserved: int = TRANSITION_ROWS * len(SIDES)
+) -> list[dict[str, object]]:
+    """The parameters of `_BUILD` for one tenant's `rows` work orders (its locations,
+    technicians and assets exist); the first `reserved` are `in_progress` (the transition
+    scenario's)."""
+    base = {"org": org, "admin": admin, "rows": rows, "reserved": reserved, "days": HISTORY_DAYS}
+    return [
+        {**base, "first": first, "last": min(rows, first + CHUNK - 1)}
+        for first in range(1, rows + 1, CHUNK)
+    ]
+
+
+def build(conn: Connection, chunk: dict[str, object]) -> int:
+    """One chunk (see `chunks`); returns how many work orders it made."""
+    return int(conn.scalar(_BUILD, chunk) or 0)
+
+
+# The tenant's sequence taken past the generated numbers (a new tenant's starts at 1).
+_TENANT = text("SELECT set_config('app.organization_id', CAST(:org AS text), true)")
+_TAKE = text("SELECT last_number FROM app.take_numbers('work_order', :rows)")
+
+
+def take_numbers(conn: Connection, org: str, rows: int) -> None:
+    conn.execute(_TENANT, {"org": org})
+    conn.execute(_TAKE, {"rows": rows})
 
 
 def number(n: int) -> str:
@@ -371,3 +442,48 @@ def list_env(query: str) -> Callable[[Fixtures, Side], dict[str, str]]:
         return {"BENCH_PATH": path, "BENCH_AUTH": side.auth}
 
     return env
+
+
+BULK_SIZE = 100  # the most a bulk assignment takes
+BULK_POOL = 5_000  # assigned work orders the scenario draws its windows from
+
+
+def bulk_assign_env(fx: Fixtures, side: Side) -> dict[str, str]:
+    """Windows of BULK_SIZE of tenant A's assigned work orders (past the reserved ones), each
+    request to one of two technicians: every request changes who does the work."""
+    with fx.engine.begin() as conn:
+        found = conn.scalars(
+            text(
+                "SELECT id FROM work_orders WHERE organization_id = :org AND status = 'assigned'"
+                " AND number > :after AND deleted_at IS NULL ORDER BY id LIMIT :n"
+            ),
+            {
+                "org": fx.tenant.organization_id,
+                "after": number(TRANSITION_ROWS * 2),
+                "n": BULK_POOL,
+            },
+        ).all()
+        technicians = conn.scalars(
+            text(
+                "SELECT id FROM users WHERE organization_id = :org AND role = 'technician'"
+                " ORDER BY email LIMIT 2"
+            ),
+            {"org": fx.tenant.organization_id},
+        ).all()
+    path = fx.out / "wo-bulk-ids.txt"
+    path.write_text("".join(f"{i}\n" for i in sorted(str(i) for i in found)))
+    return {
+        "BENCH_IDS": str(path),
+        "BENCH_SIZE": str(BULK_SIZE),
+        "BENCH_ASSIGNEES": ",".join(str(t) for t in technicians),
+        "BENCH_AUTH": side.auth,
+    }
+
+
+def asset_history_env(fx: Fixtures, side: Side) -> dict[str, str]:
+    return {
+        "BENCH_PREFIX": "/api/v1/assets/",
+        "BENCH_SUFFIX": f"/history?limit={PAGE}",
+        "BENCH_IDS": str(fx.ids_path),
+        "BENCH_AUTH": side.auth,
+    }
