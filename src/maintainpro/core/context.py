@@ -1,7 +1,7 @@
 """Request/job context: who is acting, for which organization, under which request id.
 
-One source of truth for the log lines (structlog contextvars) and for the transaction-local
-PostgreSQL settings that row-level security and the audit trigger read.
+One source of truth for the log lines (`add_log_fields`, a structlog processor) and for the
+transaction-local PostgreSQL settings that row-level security and the audit trigger read.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TypedDict, Unpack
 from uuid import UUID
 
-import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +41,14 @@ def current() -> RequestContext:
     return _current.get()
 
 
-def _log_fields(ctx: RequestContext) -> dict[str, str | None]:
-    return {
-        "request_id": ctx.request_id,
-        "organization_id": str(ctx.organization_id) if ctx.organization_id else None,
-        "user_id": str(ctx.user_id) if ctx.user_id else None,
-    }
+def add_log_fields(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """The context's ids on every log line, read when a line is written: a request changes its
+    context a few times and logs rarely, so nothing is bound per request."""
+    ctx = _current.get()
+    event.setdefault("request_id", ctx.request_id)
+    event.setdefault("organization_id", str(ctx.organization_id) if ctx.organization_id else None)
+    event.setdefault("user_id", str(ctx.user_id) if ctx.user_id else None)
+    return event
 
 
 def bind(**changes: Unpack[ContextChanges]) -> RequestContext:
@@ -55,18 +57,14 @@ def bind(**changes: Unpack[ContextChanges]) -> RequestContext:
     `db.apply_context` to pick the change up."""
     ctx = replace(current(), **changes)
     _current.set(ctx)
-    structlog.contextvars.bind_contextvars(**_log_fields(ctx))
     return ctx
 
 
 @contextmanager
 def scoped(**changes: Unpack[ContextChanges]) -> Iterator[RequestContext]:
     """Run a block under a changed context and restore the previous one afterwards."""
-    previous = current()
-    token = _current.set(replace(previous, **changes))
-    structlog.contextvars.bind_contextvars(**_log_fields(current()))
+    token = _current.set(replace(current(), **changes))
     try:
         yield current()
     finally:
         _current.reset(token)
-        structlog.contextvars.bind_contextvars(**_log_fields(previous))

@@ -1,5 +1,5 @@
 """Structured JSON logs: one line per event with timestamp, level, request, organization and user
-ids (bound from the request context) and the event name (the operation)."""
+ids (read from the request context as each line is written) and the event name (the operation)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import structlog
 from structlog.typing import EventDict, WrappedLogger
 
 from maintainpro.config import LogSettings
+from maintainpro.core import context
 
 # Keys whose values never reach a log line, whatever a caller passes.
 SECRET_KEYS = frozenset(
@@ -32,7 +33,7 @@ def _dumps(obj: object, default: object = None) -> str:
 
 def configure_logging(settings: LogSettings) -> None:
     shared: list[structlog.typing.Processor] = [
-        structlog.contextvars.merge_contextvars,
+        context.add_log_fields,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact,
