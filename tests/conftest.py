@@ -64,6 +64,10 @@ def settings_for(base: Settings, target: ServerTarget) -> Settings:
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
     settings = Settings()
+    # The race tests queue a few hundred requests on one pool; on a machine busy with other
+    # work they may wait longer than the production default for a connection.
+    database = settings.database.model_copy(update={"pool_timeout_s": 60.0})
+    settings = settings.model_copy(update={"database": database})
     if settings.auth.secret_key is None:
         auth = settings.auth.model_copy(update={"secret_key": SecretStr(secrets.token_urlsafe(32))})
         settings = settings.model_copy(update={"auth": auth})

@@ -45,7 +45,13 @@ async def test_rotating_addresses_meet_a_capped_account_wide_backoff(
     settings: Settings, test_database: Database, acme: Tenant
 ) -> None:
     clients = Clients(
-        _settings(settings, account_lockout_threshold=4, captcha_after_failures=100),
+        # A first backoff longer than four slow sign-ins on a loaded machine take.
+        _settings(
+            settings,
+            account_lockout_threshold=4,
+            account_lockout_base_s=60,
+            captcha_after_failures=100,
+        ),
         test_database,
     )
     email = acme.users["technician"].email

@@ -15,6 +15,7 @@ from maintainpro.core.database import ServerTarget
 from maintainpro.core.db import Database, create_database
 from maintainpro.core.errors import Conflict
 from maintainpro.core.schemas import WriteSchema
+from tests.conftest import Committed
 from tests.proxy import DatabaseProxy
 
 PROBLEM = "application/problem+json"
@@ -203,5 +204,30 @@ async def test_readiness_follows_the_database(target: ServerTarget, settings: Se
             assert down.headers["retry-after"] == str(settings.http.retry_after_s)
             await proxy.start()
             assert (await http.get("/health/ready")).status_code == 200
+    finally:
+        await database.dispose()
+
+
+async def test_an_exhausted_pool_is_a_503_not_an_internal_error(
+    target: ServerTarget, settings: Settings, committed: Committed
+) -> None:
+    """Every connection busy past the checkout timeout: the client is told to come back."""
+    tenant = await committed.make_tenant(label="busy", roles=("admin",))
+    one = settings.database.model_copy(
+        update={"pool_size": 1, "max_overflow": 0, "pool_timeout_s": 0.2}
+    )
+    database = create_database(target, one)
+    app = create_app(settings, database=database)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with (
+            database.engine.connect(),  # the pool's only connection, held
+            httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+        ):
+            busy = await http.get("/api/v1/assets", headers=tenant.headers("admin"))
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["content-type"] == PROBLEM
+        assert busy.headers["retry-after"] == str(settings.http.retry_after_s)
+        assert busy.json()["detail"] == "The service is busy; retry shortly."
     finally:
         await database.dispose()

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
@@ -176,6 +177,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StaleDataError, on_database)
     app.add_exception_handler(DBAPIError, on_database)
     app.add_exception_handler(OSError, on_database_unreachable)
+    app.add_exception_handler(PoolTimeout, on_pool_exhausted)
+
+
+async def on_pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
+    """Every connection of the pool stayed busy for `pool_timeout_s`: an overloaded service,
+    which the client meets as a 503 with Retry-After (not retried here: that would only keep
+    the request in the queue longer)."""
+    log.warning("db.pool_exhausted")
+    return await on_app_error(request, ServiceUnavailable("The service is busy; retry shortly."))
 
 
 async def on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
