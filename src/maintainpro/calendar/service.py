@@ -9,7 +9,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from sqlalchemy import Uuid, bindparam, select
+from sqlalchemy import Select, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth.permissions import Action, Resource, Scope, scope_for
@@ -35,13 +35,9 @@ def _check_scope(auth: Authorized, scope: str) -> None:
         raise PermissionDenied("Only managers and admins see the organization's calendar.")
 
 
-async def events(
-    session: AsyncSession,
-    principal: Principal,
-    scope: str,
-    start: datetime,
-    end: datetime,
-) -> Sequence[CalendarEvent]:
+def events_statement(
+    principal: Principal, scope: str, start: datetime, end: datetime
+) -> Select[CalendarEvent]:
     """Events overlapping [start, end), earliest first: the caller's assigned work, or every
     event of the organization."""
     statement = select(CalendarEvent).where(
@@ -50,18 +46,33 @@ async def events(
         CalendarEvent.ends_at >= start,
     )
     if scope == "user":
-        statement = statement.join(
-            WorkOrder,
-            (WorkOrder.organization_id == CalendarEvent.organization_id)
-            & (WorkOrder.id == CalendarEvent.work_order_id),
-        ).where(
-            assigned_to(
-                bindparam("me", principal.user_id, type_=Uuid()),
-                bindparam("org", principal.organization_id, type_=Uuid()),
+        # The caller's work orders lead: their events are found through the unique key
+        # (organization_id, kind, work_order_id), never by walking the organization's window.
+        statement = (
+            statement.where(CalendarEvent.kind == "work_order")
+            .join(
+                WorkOrder,
+                (WorkOrder.organization_id == CalendarEvent.organization_id)
+                & (WorkOrder.id == CalendarEvent.work_order_id),
+            )
+            .where(
+                assigned_to(
+                    bindparam("me", principal.user_id, type_=Uuid()),
+                    bindparam("org", principal.organization_id, type_=Uuid()),
+                )
             )
         )
-    statement = statement.order_by(CalendarEvent.starts_at, CalendarEvent.id).limit(MAX_EVENTS)
-    return list(await session.scalars(statement))
+    return statement.order_by(CalendarEvent.starts_at, CalendarEvent.id).limit(MAX_EVENTS)
+
+
+async def events(
+    session: AsyncSession,
+    principal: Principal,
+    scope: str,
+    start: datetime,
+    end: datetime,
+) -> Sequence[CalendarEvent]:
+    return list(await session.scalars(events_statement(principal, scope, start, end)))
 
 
 async def list_events(
