@@ -51,7 +51,8 @@ def _probe(settings: Settings, org: str, stop: threading.Event, worst: list[floa
     with engine.connect() as conn:
         conn.execute(text("SELECT set_config('app.organization_id', :o, false)"), {"o": org})
         newest = conn.scalar(
-            text("SELECT max(id) FROM work_orders WHERE organization_id = :o"), {"o": org}
+            text("SELECT id FROM work_orders WHERE organization_id = :o ORDER BY id DESC LIMIT 1"),
+            {"o": org},
         )
         conn.commit()
         while not stop.is_set():

@@ -5,6 +5,8 @@ the credentials (a fresh access token from a real login, an API key)."""
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,7 @@ from bench.data import UPDATE_ROWS, Dataset, Tenant
 from maintainpro.core.pagination import encode_cursor
 
 SAMPLE_IDS = 10_000
+LOGIN_ATTEMPTS = 30
 DEEP_OFFSET = 0.5  # the deep page starts half-way through the tenant's assets, by name
 
 
@@ -103,12 +106,17 @@ class Fixtures:
         return int(datetime.fromisoformat(self.dataset.history_start).timestamp())
 
     def login(self, base_url: str, email: str | None = None) -> str:
-        """An access token of the tenant's admin (or of `email`, same password)."""
-        answer = post_json(
-            f"{base_url}/api/v1/auth/login",
-            {"email": email or self.tenant.admin_email, "password": self.dataset.password},
-        )
-        return str(answer["accessToken"])
+        """An access token of the tenant's admin (or of `email`, same password); a server still
+        busy with the requests the last scenario abandoned answers 503 for a while."""
+        body = {"email": email or self.tenant.admin_email, "password": self.dataset.password}
+        for _ in range(LOGIN_ATTEMPTS - 1):
+            try:
+                return str(post_json(f"{base_url}/api/v1/auth/login", body)["accessToken"])
+            except urllib.error.HTTPError as exc:
+                if exc.code != 503:
+                    raise
+                time.sleep(float(exc.headers.get("Retry-After", 2)))
+        return str(post_json(f"{base_url}/api/v1/auth/login", body)["accessToken"])
 
     def api_key(self, base_url: str, token: str) -> str:
         answer = post_json(
