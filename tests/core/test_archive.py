@@ -7,9 +7,11 @@ real commits as the maintenance role, with the triggers on: the rows are what th
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import UUID
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -59,6 +61,21 @@ _COUNT_LIVE = text(
 )
 
 
+@pytest.fixture
+async def quarters(maint_database: Database) -> AsyncIterator[list[str]]:
+    """The test quarters a test leaves attached are emptied, detached and dropped after it, so
+    no later test plans over them (their rows go with the tenant's purge)."""
+    made: list[str] = []
+    yield made
+    async with maint_database.engine.begin() as conn:
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for name in made:
+            if await conn.scalar(text("SELECT to_regclass(:n) IS NOT NULL"), {"n": name}):
+                await conn.execute(text(f"DELETE FROM {name}"))
+                await conn.execute(text(f"ALTER TABLE public.work_orders DETACH PARTITION {name}"))
+                await conn.execute(text(f"DROP TABLE {name}"))
+
+
 async def _quarter(
     conn: AsyncConnection, org: UUID, year: int, statuses: list[str]
 ) -> tuple[str, list[UUID], UUID]:
@@ -84,11 +101,12 @@ def _result(results: list[partition_service.Archived], name: str) -> partition_s
 
 
 async def test_a_closed_quarter_moves_to_the_archive_with_its_rows(
-    maint_database: Database, committed_tenant: TenantFactory
+    maint_database: Database, committed_tenant: TenantFactory, quarters: list[str]
 ) -> None:
     org = await committed_tenant()
     async with maint_database.engine.connect() as conn:
         name, (closed, cancelled), _ = await _quarter(conn, org, 2011, ["closed", "cancelled"])
+        quarters.append(name)
         rolled_up = await conn.scalar(
             text("SELECT actual_hours FROM work_orders WHERE id = :wo"), {"wo": closed}
         )
@@ -143,11 +161,12 @@ async def test_a_closed_quarter_moves_to_the_archive_with_its_rows(
 
 
 async def test_a_quarter_with_open_work_stays(
-    maint_database: Database, committed_tenant: TenantFactory
+    maint_database: Database, committed_tenant: TenantFactory, quarters: list[str]
 ) -> None:
     org = await committed_tenant()
     async with maint_database.engine.connect() as conn:
         name, (_, open_one), _ = await _quarter(conn, org, 2012, ["closed", "in_progress"])
+        quarters.append(name)
 
     results = await partition_service.archive(maint_database, older_than_months=RETENTION)
 
@@ -157,12 +176,13 @@ async def test_a_quarter_with_open_work_stays(
 
 
 async def test_work_the_stock_ledger_names_stays(
-    maint_database: Database, committed_tenant: TenantFactory
+    maint_database: Database, committed_tenant: TenantFactory, quarters: list[str]
 ) -> None:
     """The ledger is never rewritten: a partition whose work issued parts keeps its place."""
     org = await committed_tenant()
     async with maint_database.engine.connect() as conn:
         name, (closed,), _ = await _quarter(conn, org, 2013, ["closed"])
+        quarters.append(name)
         await conn.execute(
             text(
                 "WITH site AS (INSERT INTO locations (id, organization_id, code, name, kind,"
