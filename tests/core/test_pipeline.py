@@ -4,6 +4,7 @@ the pool, and authentication that no cache can make stale."""
 from __future__ import annotations
 
 import gc
+import logging
 from uuid import uuid4
 
 import httpx
@@ -21,6 +22,7 @@ from maintainpro.core import context
 from maintainpro.core.database import admin_url, resolve_server
 from maintainpro.core.db import Database, transaction
 from maintainpro.core.deps import DbSession
+from maintainpro.core.logging import configure_logging
 from maintainpro.models import ApiKey, User, UserSite
 from tests.conftest import Committed
 from tests.factories.identity import Tenant, make_api_key
@@ -278,3 +280,11 @@ async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> 
     assert "force_custom_plan" in sent[2]
     assert "app.search_assets(" in sent[3]
     assert "= ANY (" in sent[3]
+
+
+def test_uvicorn_formats_no_access_line_of_its_own(settings: Settings) -> None:
+    """The request middleware writes the access log; uvicorn's protocol formats its own line
+    per request only while its access logger has a handler on its path (`hasHandlers()`)."""
+    configure_logging(settings.log)
+    assert not logging.getLogger("uvicorn.access").hasHandlers()
+    assert logging.getLogger("uvicorn.error").hasHandlers()  # errors still reach the log

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, replace
 from typing import TypedDict, Unpack
 from uuid import UUID
@@ -49,6 +49,16 @@ def add_log_fields(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     event.setdefault("organization_id", str(ctx.organization_id) if ctx.organization_id else None)
     event.setdefault("user_id", str(ctx.user_id) if ctx.user_id else None)
     return event
+
+
+def begin(request_id: str, client_ip: str | None) -> Token[RequestContext]:
+    """A request's context, set whole (no copy of the one before): the request middleware's,
+    undone with `end` when the request is over."""
+    return _current.set(RequestContext(request_id=request_id, client_ip=client_ip))
+
+
+def end(token: Token[RequestContext]) -> None:
+    _current.reset(token)
 
 
 def bind(**changes: Unpack[ContextChanges]) -> RequestContext:

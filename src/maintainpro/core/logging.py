@@ -65,7 +65,10 @@ def configure_logging(settings: LogSettings) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("uvicorn.access").disabled = True  # the request middleware logs requests
+    # The request middleware logs requests. Without a handler on its path uvicorn's access
+    # logger reports none (`hasHandlers()`), so uvicorn skips formatting a line per request.
+    access = logging.getLogger("uvicorn.access")
+    access.disabled, access.propagate = True, False
     sql_level = logging.INFO if settings.sql else logging.WARNING
     logging.getLogger("sqlalchemy.engine").setLevel(sql_level)
     logging.getLogger("procrastinate").setLevel(logging.WARNING)

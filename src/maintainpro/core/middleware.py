@@ -31,6 +31,7 @@ SECURITY_HEADERS = {
 
 _SECURITY_RAW = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 _REQUEST_ID_RAW = REQUEST_ID_HEADER.encode()
+_OURS = frozenset({_REQUEST_ID_RAW, *(name for name, _ in _SECURITY_RAW)})
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -44,6 +45,8 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 def _with_ids(headers: list[tuple[bytes, bytes]], request_id: bytes) -> list[tuple[bytes, bytes]]:
     """The response's headers with the request id (replacing any) and each security header the
     response has not set itself."""
+    if not any(key.lower() in _OURS for key, _ in headers):  # the usual response
+        return [*headers, (_REQUEST_ID_RAW, request_id), *_SECURITY_RAW]
     present = {key.lower() for key, _ in headers}
     kept = (
         [h for h in headers if h[0].lower() != _REQUEST_ID_RAW]
@@ -88,34 +91,30 @@ class RequestContextMiddleware:
                 message["headers"] = _with_ids(list(message.get("headers", ())), raw_id)
             await send(message)
 
-        with context.scoped(
-            request_id=request_id,
-            client_ip=client[0] if client else None,
-            organization_id=None,
-            user_id=None,
-        ):
-            try:
-                await self.app(scope, receive, send_with_id)
-            except Exception as exc:
-                # Here, inside the request context, so the 500 carries its request id and
-                # headers (Starlette's own last-resort handler sits outside every middleware).
-                log.error("http.unhandled", exc_info=exc)
-                if response_started:
-                    raise
-                await send_json(send_with_id, 500, _internal_error(), content_type=PROBLEM_JSON)
-            finally:
-                elapsed = time.perf_counter() - started
-                route = _route_template(scope)
-                metrics.observe_request(scope["method"], route, status, elapsed)
-                if self.access_log:
-                    log.info(
-                        "http.request",
-                        method=scope["method"],
-                        path=scope["path"],
-                        route=route,
-                        status=status,
-                        duration_ms=round(elapsed * 1000, 2),
-                    )
+        token = context.begin(request_id, client[0] if client else None)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Here, inside the request context, so the 500 carries its request id and
+            # headers (Starlette's own last-resort handler sits outside every middleware).
+            log.error("http.unhandled", exc_info=exc)
+            if response_started:
+                raise
+            await send_json(send_with_id, 500, _internal_error(), content_type=PROBLEM_JSON)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            metrics.observe_request(scope["method"], route, status, elapsed)
+            if self.access_log:
+                log.info(
+                    "http.request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    route=route,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+            context.end(token)
 
 
 def _internal_error() -> dict[str, object]:
