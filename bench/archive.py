@@ -85,7 +85,7 @@ def main() -> None:
     engine = create_sync_engine(data.server_target(settings), settings.database, Role.MAINT)
     with engine.begin() as conn:
         partition, rows = conn.execute(_OLDEST).one()
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(partition_service.TRIGGERS_OFF)
         started = time.perf_counter()
         closed = conn.execute(text(_CLOSE.text.format(partition=partition))).rowcount
         print(

@@ -29,6 +29,7 @@ from maintainpro.core.bootstrap import bootstrap
 from maintainpro.core.database import Role, ServerTarget, admin_url, resolve_server
 from maintainpro.core.db import create_sync_engine
 from maintainpro.core.migrate import Migrator
+from maintainpro.partition.service import TRIGGERS_OFF
 
 # BENCH_DATABASE: another database of the same server (two runs side by side never share one).
 DATABASE = os.environ.get("BENCH_DATABASE", "maintainpro_bench")
@@ -41,10 +42,6 @@ LOGIN_USERS = 512  # technicians of tenant A with the same password: login-<n>@b
 BULK_METERS = 4  # per side: one per connection of the bulk scenario
 UPDATE_ROWS = 1024  # rows the update scenario owns (tenant A), split over wrk connections
 LOADERS = 2  # connections building at once: one per core of the machine
-# Generated rows are consistent by construction; their per-row triggers (audit, foreign-key
-# checks, roll-ups, calendar) would cost ten times the insert. The maintenance role may turn
-# them off (bootstrap grants it this setting); what they derive, the generator writes itself.
-_TRIGGERS_OFF = text("SET LOCAL session_replication_role = replica")
 HISTORY_START = timedelta(days=4 * 365)  # bulk readings start this far back, one second apart
 
 _BENCH_METER = text(
@@ -198,7 +195,9 @@ def _load(engine: Engine, chunks: list[dict[str, object]]) -> None:
 
     def load(chunk: dict[str, object]) -> int:
         with engine.begin() as conn:
-            conn.execute(_TRIGGERS_OFF)
+            # The per-row triggers (audit, foreign-key checks, roll-ups, calendar) would cost ten
+            # times the insert; what they derive, the generator writes itself.
+            conn.execute(TRIGGERS_OFF)
             return work_orders.build(conn, chunk)
 
     with ThreadPoolExecutor(LOADERS) as pool:
@@ -272,7 +271,7 @@ def generate(
         # Organizations with their triggers (each gets its number sequences), the rest without.
         orgs = [str(conn.scalar(ORG, {"name": f"Bench {s}", "slug": s})) for s in TENANTS]
         others = scale.create(conn, scale_total) if scale_total else []
-        conn.execute(_TRIGGERS_OFF)
+        conn.execute(TRIGGERS_OFF)
         for org, slug, count in zip(orgs, TENANTS, counts, strict=True):
             print(f"tenant {slug}: {rows} assets, {count} work orders")
             dataset.tenants.append(_tenant(conn, org, slug, rows, password_hash))

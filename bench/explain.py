@@ -108,8 +108,7 @@ def _plans(conn: Connection, label: str, org: UUID, admin: UUID, technician: UUI
         if query.q:
             statement, bound = listing.search_statement(admin_auth, query)
         else:
-            statement, bound = listing._filtered(admin_auth, query)
-            statement = listing._keyset(query.sort).page(statement, None, query.limit)
+            statement, bound = listing.page_statement(admin_auth, query)
         plans.append(_explain(conn, label, name, statement.params(**bound)))
     deep = conn.scalar(
         text(
@@ -119,9 +118,8 @@ def _plans(conn: Connection, label: str, org: UUID, admin: UUID, technician: UUI
         {"org": org, "n": work_orders.DEEP_PAGE * work_orders.PAGE - 1},
     )
     if deep is not None:
-        query = WorkOrderFilter.model_validate({})
-        statement, bound = listing._filtered(admin_auth, query)
-        paged = listing._keyset(query.sort).page(statement, encode_cursor(deep, deep), query.limit)
+        query = WorkOrderFilter.model_validate({"cursor": encode_cursor(deep, deep)})
+        paged, bound = listing.page_statement(admin_auth, query)
         plans.append(_explain(conn, label, "page 201 (cursor)", paged.params(**bound)))
     now = datetime.now(UTC)
     feed = calendar.events_statement(
@@ -130,8 +128,7 @@ def _plans(conn: Connection, label: str, org: UUID, admin: UUID, technician: UUI
     plans.append(_explain(conn, label, "calendar feed (technician)", feed))
     mine = Authorized(Principal(technician, org, "technician", sites), Scope.ASSIGNED)
     query = WorkOrderFilter.model_validate({"assignedToMe": True})
-    statement, bound = listing._filtered(mine, query)
-    paged = listing._keyset(query.sort).page(statement, None, query.limit)
+    paged, bound = listing.page_statement(mine, query)
     plans.append(_explain(conn, label, "assignedToMe (technician)", paged.params(**bound)))
     return plans
 

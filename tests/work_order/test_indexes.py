@@ -153,8 +153,7 @@ async def test_every_list_query_uses_an_index(
     ]
     for scope, role, params in cases:
         query = WorkOrderFilter.model_validate(_filled_in(params, filled))
-        statement, bound = listing._filtered(_auth(filled, scope, role), query)
-        paged = listing._keyset(query.sort).page(statement, None, query.limit)
+        paged, bound = listing.page_statement(_auth(filled, scope, role), query)
         try:
             _assert_partitions_indexed(await _plan(conn, paged, bound))
         except AssertionError as exc:

@@ -90,15 +90,23 @@ def _filtered(auth: Authorized, query: WorkOrderFilter) -> tuple[Select[Any], di
     return statement, params
 
 
+def page_statement(
+    auth: Authorized, query: WorkOrderFilter
+) -> tuple[Select[Any], dict[str, object]]:
+    """One page of a list (not a search): the caller's filtered work orders after the cursor,
+    in the sort's keyset order, one row beyond the page; and the parameters to run it with."""
+    statement, params = _filtered(auth, query)
+    return _keyset(query.sort).page(statement, query.cursor, query.limit), params
+
+
 async def list_work_orders(
     session: AsyncSession, auth: Authorized, query: WorkOrderFilter
 ) -> Page[WorkOrderRead]:
     if query.q:
         return await _search(session, auth, query)
-    statement, params = _filtered(auth, query)
-    keyset = _keyset(query.sort)
-    rows = (await session.execute(keyset.page(statement, query.cursor, query.limit), params)).all()
-    page, next_cursor = keyset.split(rows, query.limit)
+    statement, params = page_statement(auth, query)
+    rows = (await session.execute(statement, params)).all()
+    page, next_cursor = _keyset(query.sort).split(rows, query.limit)
     return Page(items=_items(page), next_cursor=next_cursor)
 
 
