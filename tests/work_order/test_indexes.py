@@ -247,3 +247,21 @@ async def test_overdue_notices_read_work_just_past_due_through_its_index(
     nodes = await plan_nodes(conn, str(scan._JUST_OVERDUE), params)
     _assert_partitions_indexed(nodes)
     assert any(str(n.get("Index Name")).endswith(OPEN_DUE) for n in nodes), nodes
+
+
+async def test_the_overdue_list_walks_open_work_newest_first(
+    conn: AsyncConnection, filled: Tenant
+) -> None:
+    """A page of overdue work comes from open work in id order with the due time tested in the
+    index (`ix_work_orders_organization_id_open_id_due_sort`), so it reads about a page however
+    much of the tenant's work is overdue; no sort of every overdue work order."""
+    query = WorkOrderFilter.model_validate({"overdue": True})
+    paged, bound = listing.page_statement(_auth(filled), query)
+    nodes = await _plan(conn, paged, bound)
+    _assert_partitions_indexed(nodes)
+    scans = [n for n in nodes if str(n.get("Relation Name", "")).startswith("work_orders_p")]
+    assert all(str(n["Index Name"]).endswith("_organization_id_id_due_sort_idx") for n in scans), (
+        scans
+    )
+    assert all("due_sort <" in n["Index Cond"] for n in scans), scans
+    assert not any(n["Node Type"] == "Sort" for n in nodes), nodes

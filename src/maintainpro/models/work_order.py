@@ -231,6 +231,16 @@ class WorkOrder(UUIDPrimaryKey, TenantOwned, Base, Audited, SoftDeleted, Version
                 f"due_at IS NOT NULL AND deleted_at IS NULL AND status IN {OPEN}"
             ),
         ),
+        # Overdue work, newest first (`overdue=true`): open work in id order, the due time in
+        # the index so the overdue test needs no heap visit. The due-time index above would
+        # return every overdue work order of the tenant to sort it for one page.
+        Index(
+            "ix_work_orders_organization_id_open_id_due_sort",
+            "organization_id",
+            "id",
+            "due_sort",
+            postgresql_where=text(f"deleted_at IS NULL AND status IN {OPEN}"),
+        ),
         Index(
             "ix_work_orders_organization_id_unacknowledged",
             "organization_id",
