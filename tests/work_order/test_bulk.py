@@ -154,36 +154,37 @@ async def test_a_batch_that_cannot_be_applied_changes_nothing(
 async def test_overlapping_batches_at_once_assign_each_work_order_once(
     committed: Committed,
 ) -> None:
-    """Two batches sharing twenty work orders, in opposite orders, at once: both complete (the
-    rows are locked in id order, so they queue rather than deadlock), every shared work order
-    ends with one batch's assignees, and each moved out of `new` once."""
+    """Two batches sharing twenty work orders, in opposite orders, at once (three rounds): both
+    complete (the rows are locked in id order, so they queue rather than deadlock), every
+    shared work order ends with exactly one batch's assignees, and each moved out of `new`
+    once."""
     tenant = await committed.make_tenant(
         label="bulk-race", roles=("admin", "technician", "manager")
     )
     admin, people = tenant.headers("admin"), ["technician", "manager"]
-    created = [
-        await committed.client.post(URL, headers=admin, json={"title": f"B{i}"}) for i in range(40)
-    ]
-    ids = [answer.json()["id"] for answer in created]
-    batches = (ids[:30], ids[10:][::-1])
-    answers = await asyncio.gather(
-        *(
-            committed.client.post(
-                ASSIGN,
-                headers=admin,
-                json={"ids": batch, "assigneeIds": [str(tenant.users[person].id)]},
+    everyone = [[str(tenant.users[person].id)] for person in people]
+    for _ in range(3):
+        created = [
+            await committed.client.post(URL, headers=admin, json={"title": f"B{i}"})
+            for i in range(40)
+        ]
+        ids = [answer.json()["id"] for answer in created]
+        batches = (ids[:30], ids[10:][::-1])
+        answers = await asyncio.gather(
+            *(
+                committed.client.post(
+                    ASSIGN, headers=admin, json={"ids": batch, "assigneeIds": assignees}
+                )
+                for batch, assignees in zip(batches, everyone, strict=True)
             )
-            for batch, person in zip(batches, people, strict=True)
         )
-    )
-    for answer in answers:
-        assert answer.status_code == 200, answer.text
-        assert {item["status"] for item in answer.json()["items"]} == {200}
-    everyone = {str(tenant.users[person].id) for person in people}
-    for work_id in ids[10:30]:
-        work = await committed.client.get(f"{URL}/{work_id}", headers=admin)
-        assert work.json()["assigneeIds"] in ([person] for person in everyone)
-        assert await moves(committed.client, tenant, work_id) == ["new>assigned", "None>new"]
+        for answer in answers:
+            assert answer.status_code == 200, answer.text
+            assert {item["status"] for item in answer.json()["items"]} == {200}
+        for work_id in ids[10:30]:
+            work = await committed.client.get(f"{URL}/{work_id}", headers=admin)
+            assert work.json()["assigneeIds"] in everyone, work_id
+            assert await moves(committed.client, tenant, work_id) == ["new>assigned", "None>new"]
 
 
 async def test_a_bulk_transition_reports_each_item_and_keeps_what_succeeded(

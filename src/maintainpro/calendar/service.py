@@ -114,16 +114,16 @@ async def ics(session: AsyncSession, principal: Principal, scope: str) -> bytes:
     statement = events_statement(principal, scope, now - FEED_PAST, now + FEED_AHEAD)
     rows = await session.execute(statement.with_only_columns(*_FEED_COLUMNS))
     zone = await _timezone(session, principal.organization_id)
-    events = []
+    feed = []
     for event_id, title, updated_at, all_day, starts_at, ends_at in rows:
         uid = f"{event_id}@maintainpro"
         if all_day:
             day = _day(starts_at, zone)
-            events.append(ical.Event(uid, title, updated_at, day, day + ONE_DAY))
+            feed.append(ical.Event(uid, title, updated_at, day, day + ONE_DAY))
         else:
-            events.append(ical.Event(uid, title, updated_at, starts_at, ends_at))
+            feed.append(ical.Event(uid, title, updated_at, starts_at, ends_at))
     name = "MaintAInPro: organization" if scope == "organization" else "MaintAInPro: my work"
-    return ical.document(PRODID, name, events)
+    return ical.document(PRODID, name, feed)
 
 
 async def caller_ics(session: AsyncSession, auth: Authorized, scope: str) -> bytes:

@@ -75,17 +75,27 @@ async def assign_to(
 
 
 # The caller's live work orders among :ids (a site-scoped supervisor's at their sites), locked
-# in id order so that overlapping batches queue rather than deadlock; new work moves to
-# `assigned` with its history entry and event, as a single transition would; the assignees
-# become exactly the given ones (rows that stay are left alone), the team is set if given.
+# in id order so that overlapping batches queue rather than deadlock.
+_LOCK = prepared.prepare(
+    text("""
+SELECT w.id FROM work_orders w
+WHERE w.organization_id = :org AND w.id = ANY(CAST(:ids AS uuid[])) AND w.deleted_at IS NULL
+  AND (CAST(:sites AS uuid[]) IS NULL OR w.site_id = ANY(CAST(:sites AS uuid[])))
+ORDER BY w.id
+FOR NO KEY UPDATE OF w
+""")
+)
+# The locked work orders, in a statement of its own: its snapshot, taken once the locks are
+# held, sees what a batch that held them before committed (the assignees it wrote included,
+# which a snapshot taken before the wait would miss, keeping both batches' people). New work
+# moves to `assigned` with its history entry and event, as a single transition would; the
+# assignees become exactly the given ones (rows that stay are left alone), the team is set if
+# given.
 _ASSIGN = prepared.prepare(
     text(f"""
 WITH target AS (
   SELECT w.id, w.status FROM work_orders w
-  WHERE w.organization_id = :org AND w.id = ANY(CAST(:ids AS uuid[])) AND w.deleted_at IS NULL
-    AND (CAST(:sites AS uuid[]) IS NULL OR w.site_id = ANY(CAST(:sites AS uuid[])))
-  ORDER BY w.id
-  FOR NO KEY UPDATE OF w
+  WHERE w.organization_id = :org AND w.id = ANY(CAST(:ids AS uuid[]))
 ), changed AS (
   UPDATE work_orders w SET
     status = CASE WHEN t.status = 'new' THEN 'assigned' ELSE w.status END,
@@ -143,10 +153,12 @@ async def assign(session: AsyncSession, auth: Authorized, body: BulkAssign) -> B
     assignees = list(dict.fromkeys(body.assignee_ids or ()))
     await check(session, auth, Named(assignee_ids=assignees, team_id=body.team_id))
     ids = list(dict.fromkeys(body.ids))
+    sites = list(principal.site_ids) if auth.scope is Scope.SITE else None
+    locking = {"org": principal.organization_id, "ids": ids, "sites": sites}
+    locked = [row["id"] for row in await prepared.fetch(session, _LOCK, locking)]
     params = {
         "org": principal.organization_id,
-        "ids": ids,
-        "sites": list(principal.site_ids) if auth.scope is Scope.SITE else None,
+        "ids": locked,
         "team_id": body.team_id,
         "set_assignees": bool(assignees),
         "assignee_ids": assignees,
