@@ -12,7 +12,6 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
 from maintainpro.core import context, prepared
 from maintainpro.core.errors import AppError, FieldError, ValidationFailed
@@ -74,23 +73,12 @@ async def assign_to(
     return await service.update(session, auth, work_order_id, update, version=None)
 
 
-# The caller's live work orders among :ids (a site-scoped supervisor's at their sites), locked
-# in id order so that overlapping batches queue rather than deadlock.
-_LOCK = prepared.prepare(
-    text("""
-SELECT w.id FROM work_orders w
-WHERE w.organization_id = :org AND w.id = ANY(CAST(:ids AS uuid[])) AND w.deleted_at IS NULL
-  AND (CAST(:sites AS uuid[]) IS NULL OR w.site_id = ANY(CAST(:sites AS uuid[])))
-ORDER BY w.id
-FOR NO KEY UPDATE OF w
-""")
-)
-# The locked work orders, in a statement of its own: its snapshot, taken once the locks are
-# held, sees what a batch that held them before committed (the assignees it wrote included,
-# which a snapshot taken before the wait would miss, keeping both batches' people). New work
-# moves to `assigned` with its history entry and event, as a single transition would; the
-# assignees become exactly the given ones (rows that stay are left alone), the team is set if
-# given.
+# The work orders `repository.lock_many` locked, written by a statement of its own: its
+# snapshot, taken once the locks are held, sees what a batch that held them before committed
+# (the assignees it wrote included, which a snapshot taken before the wait would miss, keeping
+# both batches' people). New work moves to `assigned` with its history entry and event, as a
+# single transition would; the assignees become exactly the given ones (rows that stay are
+# left alone), the team is set if given.
 _ASSIGN = prepared.prepare(
     text(f"""
 WITH target AS (
@@ -149,13 +137,10 @@ async def assign(session: AsyncSession, auth: Authorized, body: BulkAssign) -> B
     if principal.role not in SUPERVISORS:
         message = "Only supervisors and above assign work."
         raise ValidationFailed(message, [FieldError(field, message, "not_allowed")])
-    assert auth.scope in (Scope.ALL, Scope.SITE), "supervisors see all work or their sites'"
     assignees = list(dict.fromkeys(body.assignee_ids or ()))
     await check(session, auth, Named(assignee_ids=assignees, team_id=body.team_id))
     ids = list(dict.fromkeys(body.ids))
-    sites = list(principal.site_ids) if auth.scope is Scope.SITE else None
-    locking = {"org": principal.organization_id, "ids": ids, "sites": sites}
-    locked = [row["id"] for row in await prepared.fetch(session, _LOCK, locking)]
+    locked = await repository.lock_many(session, auth, ids)
     params = {
         "org": principal.organization_id,
         "ids": locked,

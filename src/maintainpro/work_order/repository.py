@@ -130,6 +130,29 @@ _FOR_UPDATE = {
 }
 
 
+# Several work orders the caller may change, locked in id order (so that two batches sharing
+# rows queue rather than deadlock): their ids.
+_LOCK_MANY = {
+    scope: prepared.prepare(
+        select(WorkOrder.id)
+        .where(
+            *live(),
+            WorkOrder.id == any_(cast(bindparam("ids", type_=UUIDS), UUIDS)),
+            *_scoped(scope),
+        )
+        .order_by(WorkOrder.id)
+        .with_for_update(of=WorkOrder, key_share=True)
+    )
+    for scope in Scope
+}
+
+
+async def lock_many(session: AsyncSession, auth: Authorized, ids: Sequence[UUID]) -> list[UUID]:
+    params = {**scope_params(auth), "ids": list(ids)}
+    rows = await prepared.fetch(session, _LOCK_MANY[auth.scope], params)
+    return [UUID(str(row["id"])) for row in rows]
+
+
 async def read_by_id(
     session: AsyncSession, auth: Authorized, work_order_id: UUID, *, lock: bool = False
 ) -> dict[str, object] | None:
