@@ -23,7 +23,7 @@ from maintainpro.core.db import Database, create_database
 from maintainpro.core.logging import configure_logging, get_logger
 from maintainpro.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from maintainpro.core.retry import TransientRetryMiddleware
-from maintainpro.health.routes import router as health_router
+from maintainpro.health import routes as health
 from maintainpro.notification.stream import Hub
 from maintainpro.partition import service as partition_service
 from maintainpro.worker import job_conninfo
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
     problems.install(app)
     openapi.install(app, authenticated=current_principal)
-    app.include_router(health_router)
+    health.install(app)
     for domain in api.DOMAINS:
         app.include_router(domain, prefix=api.PREFIX)
     for public in api.PUBLIC:
