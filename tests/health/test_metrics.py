@@ -1,15 +1,20 @@
-"""`/metrics`: bounded label values, and a bearer token when one is configured."""
+"""`/metrics`: bounded label values, the request series, and a bearer token when one is
+configured."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from uuid import uuid4
 
 import httpx
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from maintainpro.app import create_app
 from maintainpro.config import Settings
+from maintainpro.core import metrics
 from maintainpro.core.db import Database
 
 TOKEN = "scrape-me-4f9c1d"
@@ -53,3 +58,36 @@ async def test_metrics_need_the_token_when_one_is_set(guarded: httpx.AsyncClient
 
 async def test_metrics_are_open_without_a_token(client: httpx.AsyncClient) -> None:
     assert (await client.get("/metrics")).status_code == 200
+
+
+def test_request_series_count_buckets_and_errors_as_prometheus_does() -> None:
+    route = f"/test/{uuid4()}"
+    for seconds in (0.001, 0.005, 0.2, 20.0):
+        metrics.observe_request("GET", route, 200, seconds)
+    metrics.observe_request("GET", route, 503, 0.3)
+    metrics.observe_request("BREW", route, 500, 0.3)
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(generate_latest(metrics.REGISTRY).decode())
+        for sample in family.samples
+        if sample.labels.get("route") == route
+    }
+
+    def value(name: str, **labels: str) -> float:
+        return samples[(name, tuple(sorted({"route": route, **labels}.items())))]
+
+    assert value("maintainpro_http_requests_total", method="GET", status="200") == 4
+    assert value("maintainpro_http_requests_total", method="other", status="500") == 1
+    assert value("maintainpro_http_errors_total", method="GET") == 1
+    assert value("maintainpro_http_errors_total", method="other") == 1
+    bucket = "maintainpro_http_request_duration_seconds_bucket"
+    # Upper bounds are inclusive and cumulative; statuses share the route's histogram.
+    assert value(bucket, method="GET", le="0.005") == 2
+    assert value(bucket, method="GET", le="0.25") == 3
+    assert value(bucket, method="GET", le="0.5") == 4
+    assert value(bucket, method="GET", le="10.0") == 4
+    assert value(bucket, method="GET", le="+Inf") == 5
+    assert value("maintainpro_http_request_duration_seconds_count", method="GET") == 5
+    assert value("maintainpro_http_request_duration_seconds_sum", method="GET") == pytest.approx(
+        20.506
+    )
