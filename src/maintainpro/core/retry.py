@@ -46,22 +46,23 @@ def is_repeatable(scope: Scope) -> bool:
 
 
 class _Recorder:
-    """Records the request body as the application reads it, and replays it to later runs."""
+    """Records the request body as the first run reads it, and replays it to later runs."""
 
     def __init__(self, receive: Receive) -> None:
         self.receive = receive
         self.messages: list[Message] = []
 
+    async def record(self) -> Message:
+        message = await self.receive()
+        if message["type"] == "http.request":
+            self.messages.append(message)
+        return message
+
     def replay(self) -> Receive:
         pending = list(self.messages)
 
         async def receive() -> Message:
-            if pending:
-                return pending.pop(0)
-            message = await self.receive()
-            if message["type"] == "http.request":
-                self.messages.append(message)
-            return message
+            return pending.pop(0) if pending else await self.record()
 
         return receive
 
@@ -69,6 +70,8 @@ class _Recorder:
 class _Attempt:
     """Passes one run's response through, or drops it when it is marked retryable and the
     request may be repeated (decided at response start, once the router has matched it)."""
+
+    __slots__ = ("dropped", "last", "scope", "send")
 
     def __init__(self, send: Send, scope: Scope, *, last: bool) -> None:
         self.send = send
@@ -78,15 +81,21 @@ class _Attempt:
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            # The raw header list (lower-case names, as Starlette's responses build it): the
-            # marker is rare, a header object per response is not free.
-            headers = message.get("headers", ())
-            marked = any(name == _RETRYABLE_RAW for name, _ in headers)
-            if marked:
-                message["headers"] = [h for h in headers if h[0] != _RETRYABLE_RAW]
-            self.dropped = marked and not self.last and is_repeatable(self.scope)
+            self.dropped = _unmark(message) and not self.last and is_repeatable(self.scope)
         if not self.dropped:
             await self.send(message)
+
+
+def _unmark(start: Message) -> bool:
+    """Whether the response is marked retryable; the marker is taken off. The raw header list
+    has lower-case names, as Starlette's responses build it: the marker is rare, and a header
+    object per response is not free."""
+    headers = start.get("headers", ())
+    for name, _ in headers:
+        if name == _RETRYABLE_RAW:
+            start["headers"] = [h for h in headers if h[0] != _RETRYABLE_RAW]
+            return True
+    return False
 
 
 class TransientRetryMiddleware:
@@ -100,10 +109,12 @@ class TransientRetryMiddleware:
             await self.app(scope, receive, send)
             return
         recorder = _Recorder(receive)
-        for attempt in range(1, self.attempts + 1):
-            run = _Attempt(send, scope, last=attempt == self.attempts)
-            await self.app(scope, recorder.replay(), run)
-            if not run.dropped:
-                return
+        run = _Attempt(send, scope, last=self.attempts <= 1)
+        await self.app(scope, recorder.record, run)
+        attempt = 1
+        while run.dropped:
             log.warning("db.retry", attempt=attempt, method=scope["method"], path=scope["path"])
             await asyncio.sleep(backoff_s(self.base_delay_s, attempt))
+            attempt += 1
+            run = _Attempt(send, scope, last=attempt >= self.attempts)
+            await self.app(scope, recorder.replay(), run)
