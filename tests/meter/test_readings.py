@@ -136,6 +136,48 @@ async def test_out_of_order_readings_are_checked_against_both_neighbours(
     assert [r["code"] for r in late["results"]] == [None, "counter_ahead", "counter_backwards"]
 
 
+async def test_readings_beyond_the_stored_range_meet_its_first_and_last_readings(
+    client: httpx.AsyncClient, acme: Tenant
+) -> None:
+    """Before the first stored reading and after the last, the neighbour is that reading
+    itself (the query takes it from the meter's range instead of a probe per reading)."""
+    counter = await meter(client, acme)
+    await bulk(
+        client,
+        acme,
+        [
+            {"meterId": counter, "value": 10, "measuredAt": at(10)},
+            {"meterId": counter, "value": 20, "measuredAt": at(20)},
+        ],
+    )
+    outside = (
+        await bulk(
+            client,
+            acme,
+            [
+                {"meterId": counter, "value": 3, "measuredAt": at(1)},
+                {"meterId": counter, "value": 15, "measuredAt": at(5)},
+                {"meterId": counter, "value": 18, "measuredAt": at(30)},
+                {"meterId": counter, "value": 25, "measuredAt": at(40)},
+            ],
+        )
+    ).json()
+    assert [r["status"] for r in outside["results"]] == [
+        "stored",
+        "rejected",
+        "rejected",
+        "stored",
+    ]
+    assert [r["code"] for r in outside["results"]] == [
+        None,
+        "counter_ahead",
+        "counter_backwards",
+        None,
+    ]
+    assert "10.0" in outside["results"][1]["reason"]
+    assert "20.0" in outside["results"][2]["reason"]
+
+
 async def test_item_rules_and_missing_sources(
     client: httpx.AsyncClient, acme: Tenant, globex: Tenant
 ) -> None:

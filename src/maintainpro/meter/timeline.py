@@ -38,52 +38,70 @@ _NEIGHBOURS = text(
             'FROM \(''([^'']+)''\) TO \(''([^'']+)''\)') AS b
         WHERE i.inhparent = CAST('public.meter_readings' AS regclass)
     ), span AS MATERIALIZED (
-        -- Each meter's stored range, two probes a meter: a reading outside it has no twin and
-        -- no neighbour on that side, so its lookups are skipped (a batch that appends to its
-        -- meters probes one partition per reading, not every month before and after it).
-        SELECT m.meter_id,
-               (SELECT s.measured_at FROM meter_readings s
-                WHERE s.organization_id = CAST(:org AS uuid) AND s.meter_id = m.meter_id
-                ORDER BY s.measured_at LIMIT 1) AS first_at,
-               (SELECT s.measured_at FROM meter_readings s
-                WHERE s.organization_id = CAST(:org AS uuid) AND s.meter_id = m.meter_id
-                ORDER BY s.measured_at DESC LIMIT 1) AS last_at
+        -- Each meter's first and last stored readings, two probes a meter.
+        SELECT m.meter_id, head.measured_at AS first_at, head.value AS first_value,
+               head.reset AS first_reset, tail.measured_at AS last_at, tail.value AS last_value
         FROM (SELECT DISTINCT unnest(CAST(:meters AS uuid[])) AS meter_id) AS m
+        LEFT JOIN LATERAL (
+            SELECT s.measured_at, s.value, s.reset FROM meter_readings s
+            WHERE s.organization_id = CAST(:org AS uuid) AND s.meter_id = m.meter_id
+            ORDER BY s.measured_at LIMIT 1
+        ) AS head ON true
+        LEFT JOIN LATERAL (
+            SELECT s.measured_at, s.value FROM meter_readings s
+            WHERE s.organization_id = CAST(:org AS uuid) AND s.meter_id = m.meter_id
+            ORDER BY s.measured_at DESC LIMIT 1
+        ) AS tail ON true
+    ), batch AS (
+        SELECT r.n, r.meter_id, r.at, r.source, r.counter, span.first_at, span.first_value,
+               span.first_reset, span.last_at, span.last_value,
+               EXISTS (SELECT FROM bounds WHERE r.at >= bounds.lo AND r.at < bounds.hi)
+                 AS covered,
+               COALESCE(r.at BETWEEN span.first_at AND span.last_at, false) AS inside
+        FROM unnest(CAST(:n AS int[]), CAST(:meters AS uuid[]), CAST(:times AS timestamptz[]),
+                    CAST(:sources AS text[]), CAST(:counters AS bool[]))
+             AS r(n, meter_id, at, source, counter)
+        JOIN span ON span.meter_id = r.meter_id
     )
-    SELECT r.n, cover.covered,
-           twin.value, twin.reset,
-           prev.measured_at, prev.value,
+    -- Outside its meter's stored range (what a gateway appending its readings sends): no twin,
+    -- and the neighbour on the near side is the range's first or last reading itself; nothing
+    -- is probed, and those rows never reach the probes below.
+    SELECT b.n, b.covered, NULL::float8, NULL::text,
+           CASE WHEN b.counter AND b.at > b.last_at THEN b.last_at END,
+           CASE WHEN b.counter AND b.at > b.last_at THEN b.last_value END,
+           CASE WHEN b.counter AND b.at < b.first_at THEN b.first_at END,
+           CASE WHEN b.counter AND b.at < b.first_at THEN b.first_value END,
+           CASE WHEN b.counter AND b.at < b.first_at THEN b.first_reset END
+    FROM batch b
+    WHERE NOT b.inside AND (NOT b.covered OR (b.counter AND b.last_at IS NOT NULL))
+    UNION ALL
+    -- Inside it: the stored twin and, for counters, the stored readings just before and after.
+    SELECT b.n, b.covered, twin.value, twin.reset, prev.measured_at, prev.value,
            nxt.measured_at, nxt.value, nxt.reset
-    FROM unnest(CAST(:n AS int[]), CAST(:meters AS uuid[]), CAST(:times AS timestamptz[]),
-                CAST(:sources AS text[]), CAST(:counters AS bool[]))
-         AS r(n, meter_id, at, source, counter)
-    JOIN span ON span.meter_id = r.meter_id
-    CROSS JOIN LATERAL (
-        SELECT EXISTS (SELECT FROM bounds WHERE r.at >= bounds.lo AND r.at < bounds.hi) AS covered
-    ) AS cover
+    FROM batch b
     LEFT JOIN LATERAL (
         SELECT s.value, s.reset FROM meter_readings s
-        WHERE r.at BETWEEN span.first_at AND span.last_at
-          AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
-          AND s.measured_at = r.at AND s.source IS NOT DISTINCT FROM r.source
+        WHERE s.organization_id = CAST(:org AS uuid) AND s.meter_id = b.meter_id
+          AND s.measured_at = b.at AND s.source IS NOT DISTINCT FROM b.source
         LIMIT 1
     ) AS twin ON true
     LEFT JOIN LATERAL (
         SELECT s.measured_at, s.value FROM meter_readings s
-        WHERE r.counter AND r.at > span.first_at
-          AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
-          AND s.measured_at < r.at
+        WHERE b.counter
+          AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = b.meter_id
+          AND s.measured_at < b.at
         ORDER BY s.measured_at DESC LIMIT 1
     ) AS prev ON true
     LEFT JOIN LATERAL (
         SELECT s.measured_at, s.value, s.reset FROM meter_readings s
-        WHERE r.counter AND r.at < span.last_at
-          AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = r.meter_id
-          AND s.measured_at > r.at
+        WHERE b.counter
+          AND s.organization_id = CAST(:org AS uuid) AND s.meter_id = b.meter_id
+          AND s.measured_at > b.at
         ORDER BY s.measured_at LIMIT 1
     ) AS nxt ON true
-    WHERE twin.value IS NOT NULL OR prev.measured_at IS NOT NULL OR nxt.measured_at IS NOT NULL
-       OR NOT cover.covered
+    WHERE b.inside
+      AND (twin.value IS NOT NULL OR prev.measured_at IS NOT NULL
+           OR nxt.measured_at IS NOT NULL OR NOT b.covered)
     """
 )
 
