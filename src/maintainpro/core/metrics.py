@@ -42,6 +42,7 @@ def method_label(method: str) -> str:
 # loop's thread records requests and serves the scrape, so no lock is needed.
 BOUNDS = Histogram.DEFAULT_BUCKETS[:-1]  # the finite upper bounds; +Inf is the last slot
 _COUNT, _SUM, _FIRST_BUCKET = 0, 1, 2
+_UPPER_LABELS = (*(str(bound) for bound in BOUNDS), "+Inf")  # the histogram's `le` labels
 Series = list[float]  # count, sum of seconds, then one (non-cumulative) count per bucket
 _BY_LABELS: dict[tuple[str, str, int], Series] = {}
 # The series of each (method, route, status) as the request gave it: bounded, because an
@@ -97,9 +98,8 @@ class RequestCollector(Collector):
             errors.add_metric([method, route], total)
         for (method, route), series in per_route.items():
             cumulative = list(accumulate(series[_FIRST_BUCKET:]))
-            upper = [*(str(bound) for bound in BOUNDS), "+Inf"]
             latency.add_metric(
-                [method, route], list(zip(upper, cumulative, strict=True)), series[_SUM]
+                [method, route], list(zip(_UPPER_LABELS, cumulative, strict=True)), series[_SUM]
             )
         yield from (requests, errors, latency)
 
