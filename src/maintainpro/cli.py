@@ -16,7 +16,13 @@ from maintainpro import worker
 from maintainpro.config import Settings, get_settings
 from maintainpro.core import context
 from maintainpro.core.bootstrap import bootstrap
-from maintainpro.core.database import Role, ServerTarget, admin_url, resolve_server
+from maintainpro.core.database import (
+    Role,
+    ServerTarget,
+    admin_url,
+    resolve_server,
+    session_target,
+)
 from maintainpro.core.db import create_database, transaction
 from maintainpro.core.logging import configure_logging
 from maintainpro.core.migrate import Migrator
@@ -139,7 +145,10 @@ def partitions_ensure() -> None:
 async def _archive_partitions(
     settings: Settings, target: ServerTarget, months: int
 ) -> list[partition_service.Archived]:
-    database = create_database(target, settings.database, role=Role.MAINT)
+    # Its session lock and lock timeout must stay on one server connection: never through
+    # PgBouncer in transaction mode.
+    direct = settings.database.model_copy(update={"pgbouncer": False})
+    database = create_database(session_target(target, direct), direct, role=Role.MAINT)
     try:
         return await partition_service.archive(database, older_than_months=months)
     finally:
@@ -157,6 +166,9 @@ def partitions_archive(
 ) -> None:
     """Move work-order partitions older than the retention, all closed, to the archive schema."""
     settings = get_settings()
+    if settings.database.pgbouncer and not settings.database.direct_url:
+        console.print("archiving needs a direct connection: set database.direct_url")
+        raise typer.Exit(code=2)
     months = older_than_months or settings.partitions.archive_after_months
     results = asyncio.run(_archive_partitions(settings, _prepare(settings), months))
     for result in results:

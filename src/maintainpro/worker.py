@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import procrastinate
 from psycopg.conninfo import make_conninfo
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
 from maintainpro.attachment.sweep import blueprint as attachment_tasks
 from maintainpro.auth.tasks import blueprint as auth_tasks
 from maintainpro.config import Settings
-from maintainpro.core.database import Role, ServerTarget, role_url
+from maintainpro.core.database import Role, ServerTarget, role_url, session_target
 from maintainpro.core.db import create_database
 from maintainpro.escalation.tasks import blueprint as escalation_tasks
 from maintainpro.inventory.tasks import blueprint as inventory_tasks
@@ -35,10 +35,8 @@ def libpq_conninfo(url: URL) -> str:
 
 
 def job_conninfo(target: ServerTarget, settings: Settings) -> str:
-    direct = settings.database.direct_url
-    if direct:
-        target = ServerTarget(make_url(direct), embedded=False)
-    return libpq_conninfo(role_url(target, settings.database, Role.APP, driver="psycopg"))
+    direct = session_target(target, settings.database)
+    return libpq_conninfo(role_url(direct, settings.database, Role.APP, driver="psycopg"))
 
 
 def build_job_app(target: ServerTarget, settings: Settings) -> procrastinate.App:

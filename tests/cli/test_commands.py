@@ -7,7 +7,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from maintainpro.cli import app
-from maintainpro.config import Settings
+from maintainpro.config import Settings, get_settings
 from maintainpro.core.database import Role, ServerTarget
 from maintainpro.core.db import create_sync_engine
 from maintainpro.core.migrate import head_revision
@@ -39,6 +39,23 @@ def test_partitions_ensure() -> None:
 def test_partitions_archive_keeps_what_is_within_the_retention() -> None:
     """Nothing is a century old: no partition is even considered (tests/core/test_archive.py
     moves real ones)."""
+    output = invoke("partitions", "archive", "--older-than-months", "1200")
+    assert "partitions archived: 0 of 0" in output
+
+
+def test_partitions_archive_goes_around_pgbouncer(
+    env: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    """Its session lock and lock timeout must stay on one server connection: behind PgBouncer
+    it refuses without the direct URL, and with it connects there."""
+    env.setenv("MAINTAINPRO_DATABASE__PGBOUNCER", "true")
+    get_settings.cache_clear()
+    refused = runner.invoke(app, ["partitions", "archive"], catch_exceptions=False)
+    assert refused.exit_code == 2
+    assert "set database.direct_url" in refused.output
+    env.setenv("MAINTAINPRO_DATABASE__URL", "postgresql://127.0.0.1:9/nowhere")
+    env.setenv("MAINTAINPRO_DATABASE__DIRECT_URL", settings.database.url or "")
+    get_settings.cache_clear()
     output = invoke("partitions", "archive", "--older-than-months", "1200")
     assert "partitions archived: 0 of 0" in output
 

@@ -50,6 +50,14 @@ def resolve_server(settings: DatabaseSettings) -> ServerTarget:
     return ServerTarget(_start_embedded(settings.embedded_dir), embedded=True)
 
 
+def session_target(target: ServerTarget, settings: DatabaseSettings) -> ServerTarget:
+    """Where a connection that keeps session state (LISTEN, session locks and settings) goes:
+    straight to PostgreSQL when `url` points at PgBouncer in transaction mode (D7)."""
+    if settings.direct_url:
+        return ServerTarget(make_url(settings.direct_url), embedded=False)
+    return target
+
+
 def _start_embedded(data_dir: Path) -> URL:
     data_dir = data_dir.expanduser().resolve()
     # Created here, race-free: get_server's own mkdir fails when another process (a second
