@@ -35,6 +35,11 @@ async def meter(
     return meter_id
 
 
+def points(meter_id: str, *readings: tuple[float, float]) -> list[dict[str, object]]:
+    """(value, minutes after T0) pairs as the bulk body's readings of one meter."""
+    return [{"meterId": meter_id, "value": v, "measuredAt": at(m)} for v, m in readings]
+
+
 async def bulk(
     client: httpx.AsyncClient,
     tenant: Tenant,
@@ -112,25 +117,8 @@ async def test_out_of_order_readings_are_checked_against_both_neighbours(
     client: httpx.AsyncClient, acme: Tenant
 ) -> None:
     counter = await meter(client, acme)
-    await bulk(
-        client,
-        acme,
-        [
-            {"meterId": counter, "value": 10, "measuredAt": at(10)},
-            {"meterId": counter, "value": 30, "measuredAt": at(30)},
-        ],
-    )
-    late = (
-        await bulk(
-            client,
-            acme,
-            [
-                {"meterId": counter, "value": 20, "measuredAt": at(20)},
-                {"meterId": counter, "value": 40, "measuredAt": at(25)},
-                {"meterId": counter, "value": 5, "measuredAt": at(15)},
-            ],
-        )
-    ).json()
+    await bulk(client, acme, points(counter, (10, 10), (30, 30)))
+    late = (await bulk(client, acme, points(counter, (20, 20), (40, 25), (5, 15)))).json()
     assert [r["status"] for r in late["results"]] == ["stored", "rejected", "rejected"]
     assert "afterwards" in late["results"][1]["reason"]
     assert [r["code"] for r in late["results"]] == [None, "counter_ahead", "counter_backwards"]
@@ -142,26 +130,9 @@ async def test_readings_beyond_the_stored_range_meet_its_first_and_last_readings
     """Before the first stored reading and after the last, the neighbour is that reading
     itself (the query takes it from the meter's range instead of a probe per reading)."""
     counter = await meter(client, acme)
-    await bulk(
-        client,
-        acme,
-        [
-            {"meterId": counter, "value": 10, "measuredAt": at(10)},
-            {"meterId": counter, "value": 20, "measuredAt": at(20)},
-        ],
-    )
-    outside = (
-        await bulk(
-            client,
-            acme,
-            [
-                {"meterId": counter, "value": 3, "measuredAt": at(1)},
-                {"meterId": counter, "value": 15, "measuredAt": at(5)},
-                {"meterId": counter, "value": 18, "measuredAt": at(30)},
-                {"meterId": counter, "value": 25, "measuredAt": at(40)},
-            ],
-        )
-    ).json()
+    await bulk(client, acme, points(counter, (10, 10), (20, 20)))
+    batch = points(counter, (3, 1), (15, 5), (18, 30), (25, 40))
+    outside = (await bulk(client, acme, batch)).json()
     assert [r["status"] for r in outside["results"]] == [
         "stored",
         "rejected",
