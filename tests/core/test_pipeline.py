@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from maintainpro import cli
 from maintainpro.app import create_app, tune_gc
 from maintainpro.asset import listing
+from maintainpro.auth import principal
 from maintainpro.config import Settings, get_settings
 from maintainpro.core import context
 from maintainpro.core.database import admin_url, resolve_server
@@ -37,20 +38,30 @@ async def _asset(committed: Committed, headers: dict[str, str]) -> str:
     return str(created.json()["id"])
 
 
-async def test_get_by_id_is_three_statements(committed: Committed) -> None:
-    """The tenant settings once, authentication in one statement, the asset row: no ping, no
-    second set_config, no separate user and site lookups."""
+async def test_get_by_id_is_three_statements_then_two(committed: Committed) -> None:
+    """A session's first request in a process: the tenant settings once, authentication in one
+    statement, the asset row; no ping, no second set_config, no separate user and site lookups.
+    Its later requests carry the principal's check in the settings' round trip: two."""
     tenant = await committed.make_tenant()
     headers = tenant.headers("admin")
     asset_id = await _asset(committed, headers)
-    with statements(committed.database) as sent:
-        answer = await committed.client.get(f"/api/v1/assets/{asset_id}", headers=headers)
-    assert answer.status_code == 200, answer.text
-    assert answer.headers["etag"] == 'W/"1"'
-    assert len(sent) == 3, sent
-    assert sum("set_config" in sql for sql in sent) == 1
-    assert "search_vector" not in sent[2]
-    assert "password" not in " ".join(sent)
+    principal._SESSIONS.clear()
+    sent: list[list[str]] = []
+    for _ in range(2):
+        with statements(committed.database) as trips:
+            answer = await committed.client.get(f"/api/v1/assets/{asset_id}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["etag"] == 'W/"1"'
+        sent.append(trips)
+    first, later = sent
+    assert len(first) == 3, first
+    assert len(later) == 2, later
+    assert "require_session_principal" in later[0]
+    assert later[1] == first[2]
+    for trips in sent:
+        assert sum("set_config" in sql for sql in trips) == 1
+        assert "search_vector" not in trips[-1]
+        assert "password" not in " ".join(trips)
 
 
 async def test_a_connection_lost_in_the_pool_is_replaced(
@@ -81,8 +92,9 @@ async def test_a_connection_lost_in_the_pool_is_replaced(
 async def test_revocation_role_and_site_changes_apply_to_the_next_request(
     committed: Committed,
 ) -> None:
-    """Nothing about a caller is cached between requests: the next request sees a new role,
-    a new site, a revoked key and a deactivated account."""
+    """Nothing about a caller is trusted across requests: the next request sees a new role,
+    a new site, a revoked key and a deactivated account (each request before it was answered
+    for a principal remembered and confirmed in its first round trip)."""
     tenant = await committed.make_tenant()
     tech = tenant.users["technician"]
     created = await committed.client.post(
@@ -267,7 +279,7 @@ async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> 
         assert created.status_code == 201, created.text
     codes, sent = await _technician_page(committed, tenant, {"status": "active"})
     assert codes == ["N-1"]
-    assert len(sent) == 3, sent
+    assert len(sent) == 3, sent  # the session's first request: settings, authentication, page
     assert "= ANY (" in sent[2]
     assert "search_vector" not in sent[2]
     shapes = len(listing._PAGES)
@@ -276,10 +288,13 @@ async def test_a_list_page_is_one_statement_built_once(committed: Committed) -> 
     assert len(listing._PAGES) == shapes
     codes, sent = await _technician_page(committed, tenant, {"q": "pump"})
     assert codes == ["N-1"]
-    assert len(sent) == 4, sent  # a search is planned with its values (prepared.plan_each_call)
-    assert "force_custom_plan" in sent[2]
-    assert "app.search_assets(" in sent[3]
-    assert "= ANY (" in sent[3]
+    # The settings with the principal's check; a search is planned with its values
+    # (prepared.plan_each_call).
+    assert len(sent) == 3, sent
+    assert "require_session_principal" in sent[0]
+    assert "force_custom_plan" in sent[1]
+    assert "app.search_assets(" in sent[2]
+    assert "= ANY (" in sent[2]
 
 
 def test_uvicorn_formats_no_access_line_of_its_own(settings: Settings) -> None:

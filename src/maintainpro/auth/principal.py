@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, bindparam, func, select, update
@@ -20,7 +23,7 @@ from maintainpro.auth.permissions import (
 )
 from maintainpro.config import AuthSettings
 from maintainpro.core import context, prepared, tokens
-from maintainpro.core.db import apply_context
+from maintainpro.core.db import PRINCIPAL_CHECK, PRINCIPAL_CHECKED, apply_context
 from maintainpro.core.errors import Unauthenticated
 from maintainpro.models import ApiKey, User, UserSession, UserSite
 
@@ -90,10 +93,13 @@ def _user_may_act() -> tuple[ColumnElement[bool], ...]:
     return User.deleted_at.is_(None), User.is_active.is_(True)
 
 
-# Authentication is one statement, compiled once and run on the driver (core/prepared.py):
-# the session (or key) is live, the user may act, their role and site ids. Nothing is cached
-# across requests, so logout, revocation, a role or site change and deactivation take effect
-# on the very next request.
+# Authentication: the first request of a session (or key) in this process runs one statement,
+# compiled once and run on the driver (core/prepared.py): the session (or key) is live, the
+# user may act, their role and site ids. Its later requests send the principal remembered with
+# their BEGIN and tenant settings, in the same round trip, and a function (revision 0029)
+# raises when the database no longer agrees; they then run the statement again. Nothing is
+# trusted across requests: logout, revocation, a role, site or scope change and deactivation
+# take effect on the very next request, in every process.
 _SESSION_PRINCIPAL = prepared.prepare(
     select(User.role, _sites_of(User).label("site_ids"))
     .join_from(
@@ -138,10 +144,25 @@ _TOUCH_KEY = (
     .values(last_used_at=bindparam("now"))
     .execution_options(synchronize_session=False)
 )
-# A key's owner never changes: remembering it lets the tenant settings of a request carry the
-# user id from its first statement on. Liveness is still checked by every request.
-_KEY_OWNERS: dict[tuple[UUID, str], UUID] = {}
-_KEY_OWNERS_MAX = 10_000
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A principal this process read, with the check that confirms it (SQL and its trace)."""
+
+    principal: Principal
+    check: tuple[str, str]
+    touch_after: datetime = _NEVER  # a key's use is recorded again from then on
+
+
+_SESSIONS: dict[tuple[UUID, UUID, UUID], _Known] = {}  # (org, session, user)
+_KEYS: dict[tuple[UUID, str], _Known] = {}  # (org, digest)
+_KNOWN_MAX = 10_000
+_Key = TypeVar("_Key")
+_SAFE = re.compile(r"^[A-Za-z0-9_:]{1,64}$")  # a role or scope that may be inlined as it is
 
 
 def _text(value: object) -> str:
@@ -176,44 +197,105 @@ async def find_live_user(
     )
 
 
+def _array(values: Iterable[object]) -> str:
+    return "{" + ",".join(str(value) for value in values) + "}"
+
+
+def _session_check(principal: Principal) -> tuple[str, str] | None:
+    """The inlined call confirming a session principal; None when a value may not be inlined
+    (UUIDs print safely, a role is checked against a plain alphabet)."""
+    if not _SAFE.match(principal.role):
+        return None
+    sql = (
+        f"SELECT app.require_session_principal('{principal.organization_id}',"
+        f" '{principal.session_id}', '{principal.user_id}', '{principal.role}',"
+        f" '{_array(sorted(principal.site_ids))}')"
+    )
+    return sql, "SELECT app.require_session_principal(?, ?, ?, ?, ?)"
+
+
+def _key_check(principal: Principal, digest: str, scopes: list[str]) -> tuple[str, str] | None:
+    if not all(_SAFE.match(value) for value in (principal.role, digest, *scopes)):
+        return None
+    sql = (
+        f"SELECT app.require_key_principal('{principal.organization_id}', '{digest}',"
+        f" '{principal.api_key_id}', '{principal.user_id}', '{principal.role}',"
+        f" '{_array(sorted(principal.site_ids))}', '{_array(scopes)}')"
+    )
+    return sql, "SELECT app.require_key_principal(?, ?, ?, ?, ?, ?, ?)"
+
+
+def _remember(known: dict[_Key, _Known], key: _Key, entry: _Known) -> None:
+    if len(known) >= _KNOWN_MAX:
+        known.clear()
+    known[key] = entry
+
+
+async def _confirmed(session: AsyncSession, known: _Known) -> bool:
+    """Whether the database still agrees with a remembered principal: checked in the round trip
+    that begins the transaction. False also when that trip could not carry the check (the
+    transaction had begun, or took the ordinary way); the caller then reads the principal."""
+    info = session.sync_session.info
+    info[PRINCIPAL_CHECK] = known.check
+    await prepared.begin(session)
+    info.pop(PRINCIPAL_CHECK, None)
+    return bool(info.pop(PRINCIPAL_CHECKED, False))
+
+
 async def from_access_token(session: AsyncSession, settings: AuthSettings, token: str) -> Principal:
     claims = keys.read_access_token(settings, token)
     org, user_id, session_id = UUID(claims["org"]), UUID(claims["sub"]), UUID(claims["sid"])
     await _bind(session, org, user_id)
+    key = (org, session_id, user_id)
+    known = _SESSIONS.get(key)
+    if known is not None and await _confirmed(session, known):
+        return known.principal
     params = {"org": org, "sid": session_id, "uid": user_id, "now": datetime.now(UTC)}
     row = await prepared.fetchrow(session, _SESSION_PRINCIPAL, params)
     if row is None:
+        _SESSIONS.pop(key, None)
         raise Unauthenticated("The session has ended, or the account is not active.")
-    return Principal(user_id, org, _text(row["role"]), _ids(row["site_ids"]), session_id)
+    principal = Principal(user_id, org, _text(row["role"]), _ids(row["site_ids"]), session_id)
+    check = _session_check(principal)
+    if check is not None:
+        _remember(_SESSIONS, key, _Known(principal, check))
+    return principal
 
 
 async def from_api_key(session: AsyncSession, value: str) -> Principal:
     token = tokens.parse(value, kind=API_KEY_KIND)
     if token is None:
         raise Unauthenticated("The API key is invalid.")
-    org = token.organization_id
-    await _bind(session, org, _KEY_OWNERS.get((org, token.digest)))
-    now = datetime.now(UTC)
+    org, now = token.organization_id, datetime.now(UTC)
+    key = (org, token.digest)
+    known = _KEYS.get(key)
+    # A key's owner never changes: the tenant settings carry the user id from the start.
+    await _bind(session, org, known.principal.user_id if known else None)
+    if known is not None and now < known.touch_after and await _confirmed(session, known):
+        return known.principal
     params = {"org": org, "digest": token.digest, "now": now}
-    key = await prepared.fetchrow(session, _KEY_PRINCIPAL, params)
-    if key is None:
+    row = await prepared.fetchrow(session, _KEY_PRINCIPAL, params)
+    if row is None:
+        _KEYS.pop(key, None)
         raise Unauthenticated("The API key is invalid or expired, or its owner is not active.")
-    key_id, owner, last_used = _uuid(key["id"]), _uuid(key["user_id"]), key["last_used_at"]
-    if len(_KEY_OWNERS) >= _KEY_OWNERS_MAX:
-        _KEY_OWNERS.clear()
-    _KEY_OWNERS[(org, token.digest)] = owner
+    key_id, owner, last_used = _uuid(row["id"]), _uuid(row["user_id"]), row["last_used_at"]
     await _bind(session, org, owner)
     if not isinstance(last_used, datetime) or now - last_used > LAST_USED_RESOLUTION:
         await session.execute(_TOUCH_KEY, {"org": org, "key": key_id, "now": now})
-    scopes = key["scopes"]
-    return Principal(
+        last_used = now
+    scopes = [str(s) for s in row["scopes"]] if isinstance(row["scopes"], list) else []
+    principal = Principal(
         owner,
         org,
-        _text(key["role"]),
-        _ids(key["site_ids"]),
+        _text(row["role"]),
+        _ids(row["site_ids"]),
         api_key_id=key_id,
-        api_scopes=frozenset(str(s) for s in scopes) if isinstance(scopes, list) else frozenset(),
+        api_scopes=frozenset(scopes),
     )
+    check = _key_check(principal, token.digest, scopes)
+    if check is not None:
+        _remember(_KEYS, key, _Known(principal, check, last_used + LAST_USED_RESOLUTION))
+    return principal
 
 
 async def authenticate(

@@ -54,6 +54,10 @@ def _context_params(session: Session) -> dict[str, str]:
 _APPLIED = "maintainpro.applied_context"
 # The transaction's connection and its asyncpg connection (core/prepared.py), until it ends.
 DRIVER = "maintainpro.driver_connection"
+# A principal check (auth/principal.py: its SQL and its trace) for the transaction's first
+# round trip to carry after the settings; CHECKED is set when it ran there and passed.
+PRINCIPAL_CHECK = "maintainpro.principal_check"
+PRINCIPAL_CHECKED = "maintainpro.principal_checked"
 
 
 # BEGIN and the settings in one simple-protocol round trip (no statement is prepared, so
@@ -94,9 +98,12 @@ async def _begin(driver: Any, sql: str) -> Any:
     return started
 
 
-def _begin_with_context(connection: Connection, params: dict[str, str]) -> bool:
-    """Starts the driver's transaction with the settings in one round trip; False when this
-    connection or these values need the ordinary way (a BEGIN, then the bound statement)."""
+def _begin_with_context(
+    connection: Connection, params: dict[str, str], check: tuple[str, str] | None
+) -> bool:
+    """Starts the driver's transaction with the settings (and a principal check) in one round
+    trip; False when this connection or these values need the ordinary way (a BEGIN, then the
+    bound statement), or when the check failed (its transaction is rolled back)."""
     adapter: Any = connection.connection.dbapi_connection
     if (
         getattr(adapter, "_transaction", True) is not None
@@ -106,12 +113,13 @@ def _begin_with_context(connection: Connection, params: dict[str, str]) -> bool:
         or not all(_LITERAL.match(value) for value in params.values())
     ):
         return False
+    sql, trace = _BEGIN_WITH_CONTEXT.format(**params), _BEGIN_TRACE
+    if check is not None:
+        sql, trace = f"{sql}; {check[0]}", f"{trace}; {check[1]}"
     if _SQL_LOG.isEnabledFor(logging.INFO):
-        _SQL_LOG.info("%s", _BEGIN_TRACE, extra={"prepared": True})
+        _SQL_LOG.info("%s", trace, extra={"prepared": True})
     try:
-        adapter._transaction = await_(
-            _begin(adapter._connection, _BEGIN_WITH_CONTEXT.format(**params))
-        )
+        adapter._transaction = await_(_begin(adapter._connection, sql))
     except Exception:
         return False  # the ordinary way reports (and, for a lost connection, invalidates)
     return True
@@ -122,7 +130,11 @@ def _set_transaction_context(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
     params = _context_params(session)
-    if not _begin_with_context(connection, params):
+    check = session.info.pop(PRINCIPAL_CHECK, None)
+    if _begin_with_context(connection, params, check):
+        if check is not None:
+            session.info[PRINCIPAL_CHECKED] = True
+    else:
         connection.execute(_SET_CONTEXT, params)
     session.info[_APPLIED] = params
 
@@ -130,8 +142,8 @@ def _set_transaction_context(
 @event.listens_for(TenantSession, "after_transaction_end")
 def _forget_transaction_context(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_APPLIED, None)
-        session.info.pop(DRIVER, None)
+        for key in (_APPLIED, DRIVER, PRINCIPAL_CHECKED):
+            session.info.pop(key, None)
 
 
 async def apply_context(session: AsyncSession) -> None:

@@ -83,6 +83,11 @@ async def _connections(session: AsyncSession) -> tuple[AsyncConnection, _Driver]
     return pair
 
 
+async def begin(session: AsyncSession) -> None:
+    """Begins the session's transaction on its own: the round trip that carries the settings."""
+    await _connections(session)
+
+
 async def _failed(connection: AsyncConnection, prepared: Prepared, exc: Exception) -> Exception:
     """The driver's error as SQLAlchemy raises it; a lost connection is invalidated."""
     raw = await connection.get_raw_connection()
