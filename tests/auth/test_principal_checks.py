@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import Executable, delete, func, insert, text, update
@@ -234,3 +235,16 @@ async def test_a_request_whose_settings_need_quoting_reads_the_principal(
     )
     with pytest.raises(Exception, match="session has ended"):
         await authenticate()
+
+
+@pytest.mark.parametrize("role", ["admin'); SELECT 1; --", "admin\n", "", "a" * 65])
+def test_a_value_that_may_not_be_inlined_sends_no_check(role: str) -> None:
+    """Only plain roles and scopes are inlined into the simple-protocol query; anything else
+    is never remembered, so its every request reads the principal with bound parameters."""
+    ids = uuid4()
+    caller = principal.Principal(ids, ids, role, frozenset({ids}), session_id=ids, api_key_id=ids)
+    assert principal._session_check(caller) is None
+    assert principal._key_check(caller, "ab" * 32, ["asset:read"]) is None
+    plain = principal.Principal(ids, ids, "admin", frozenset({ids}), api_key_id=ids)
+    assert principal._key_check(plain, "ab" * 32, [role]) is None
+    assert principal._key_check(plain, "ab" * 32, ["asset:read"]) is not None

@@ -162,7 +162,7 @@ _SESSIONS: dict[tuple[UUID, UUID, UUID], _Known] = {}  # (org, session, user)
 _KEYS: dict[tuple[UUID, str], _Known] = {}  # (org, digest)
 _KNOWN_MAX = 10_000
 _Key = TypeVar("_Key")
-_SAFE = re.compile(r"^[A-Za-z0-9_:]{1,64}$")  # a role or scope that may be inlined as it is
+_SAFE = re.compile(r"[A-Za-z0-9_:]{1,64}")  # a role or scope that may be inlined as it is
 
 
 def _text(value: object) -> str:
@@ -204,7 +204,7 @@ def _array(values: Iterable[object]) -> str:
 def _session_check(principal: Principal) -> tuple[str, str] | None:
     """The inlined call confirming a session principal; None when a value may not be inlined
     (UUIDs print safely, a role is checked against a plain alphabet)."""
-    if not _SAFE.match(principal.role):
+    if not _SAFE.fullmatch(principal.role):
         return None
     sql = (
         f"SELECT app.require_session_principal('{principal.organization_id}',"
@@ -215,7 +215,7 @@ def _session_check(principal: Principal) -> tuple[str, str] | None:
 
 
 def _key_check(principal: Principal, digest: str, scopes: list[str]) -> tuple[str, str] | None:
-    if not all(_SAFE.match(value) for value in (principal.role, digest, *scopes)):
+    if not all(_SAFE.fullmatch(value) for value in (principal.role, digest, *scopes)):
         return None
     sql = (
         f"SELECT app.require_key_principal('{principal.organization_id}', '{digest}',"
