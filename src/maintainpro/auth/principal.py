@@ -237,9 +237,11 @@ async def _confirmed(session: AsyncSession, known: _Known) -> bool:
     transaction had begun, or took the ordinary way); the caller then reads the principal."""
     info = session.sync_session.info
     info[PRINCIPAL_CHECK] = known.check
-    await prepared.begin(session)
-    info.pop(PRINCIPAL_CHECK, None)
-    return bool(info.pop(PRINCIPAL_CHECKED, False))
+    try:
+        await prepared.begin(session)
+    finally:
+        info.pop(PRINCIPAL_CHECK, None)
+    return info.pop(PRINCIPAL_CHECKED, None) is known.check
 
 
 async def from_access_token(session: AsyncSession, settings: AuthSettings, token: str) -> Principal:

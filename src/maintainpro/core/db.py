@@ -55,7 +55,7 @@ _APPLIED = "maintainpro.applied_context"
 # The transaction's connection and its asyncpg connection (core/prepared.py), until it ends.
 DRIVER = "maintainpro.driver_connection"
 # A principal check (auth/principal.py: its SQL and its trace) for the transaction's first
-# round trip to carry after the settings; CHECKED is set when it ran there and passed.
+# round trip to carry after the settings; CHECKED holds it once it ran there and passed.
 PRINCIPAL_CHECK = "maintainpro.principal_check"
 PRINCIPAL_CHECKED = "maintainpro.principal_checked"
 
@@ -133,7 +133,7 @@ def _set_transaction_context(
     check = session.info.pop(PRINCIPAL_CHECK, None)
     if _begin_with_context(connection, params, check):
         if check is not None:
-            session.info[PRINCIPAL_CHECKED] = True
+            session.info[PRINCIPAL_CHECKED] = check  # which check passed, not only that one did
     else:
         connection.execute(_SET_CONTEXT, params)
     session.info[_APPLIED] = params
