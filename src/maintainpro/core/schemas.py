@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
@@ -10,6 +13,8 @@ from pydantic_core import PydanticCustomError
 
 # PostgreSQL text cannot hold U+0000, and a lone UTF-16 surrogate has no UTF-8 encoding.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Values that hold no text: most fields of a batch of thousands are these, so they skip the walk.
+TEXTLESS = frozenset({int, float, bool, Decimal, UUID, datetime, date, time, timedelta, type(None)})
 
 
 def unstorable_at(value: object, where: str = "") -> str | None:
@@ -60,6 +65,8 @@ class WriteSchema(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable_text(cls, value: object) -> object:
+        if type(value) in TEXTLESS:
+            return value
         where = unstorable_at(value)
         if where is None:
             return value

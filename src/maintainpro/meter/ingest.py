@@ -103,12 +103,19 @@ async def ingest(
         results[index] = _rejected(index, verdict.code, verdict.reason)
     accepted = [(index, item) for index, item in fresh if index not in refused]
     inserted = await _store(session, auth, accepted)
+    # Every key of the batch is unique, so as many rows as readings means all were stored.
+    everything = len(inserted) == len(accepted)
     if inserted:
         await pm_meters.announce(
-            session, auth.principal.organization_id, {meter_id for meter_id, _, _ in inserted}
+            session,
+            auth.principal.organization_id,
+            {item.meter_id for _, item in accepted}
+            if everything
+            else {meter_id for meter_id, _, _ in inserted},
         )
+    keys = None if everything else set(inserted)
     for index, item in accepted:
-        status = "stored" if _key(item) in inserted else "duplicate"
+        status = "stored" if keys is None or _key(item) in keys else "duplicate"
         results[index] = ItemResult(index=index, status=status)
     return await _summarise(session, results)
 
@@ -140,8 +147,7 @@ def _screen(
         rule = _item_rule(item, meters, now)
         if rule is not None:
             results[index] = _rejected(index, *rule)
-        elif (earlier := first.get(_key(item))) is None:
-            first[_key(item)] = (index, item)
+        elif (earlier := first.setdefault(_key(item), (index, item)))[0] == index:
             candidates.append((index, item))
         else:
             results[index] = _resent(
@@ -166,13 +172,13 @@ def _item_rule(
 
 
 def _against_store(
-    candidates: Indexed, stored: dict[int, timeline.Stored], results: dict[int, ItemResult]
+    candidates: Indexed, stored: timeline.Surroundings, results: dict[int, ItemResult]
 ) -> Indexed:
     """Times no partition holds, and readings already stored (same value: duplicate; another
     value or reset: conflict)."""
     fresh: Indexed = []
     for index, item in candidates:
-        found = stored.get(index, timeline.NOTHING)
+        found = stored.readings.get(index, timeline.NOTHING)
         if not found.covered:
             results[index] = _rejected(index, "no_partition", NO_PARTITION)
         elif found.twin is None:
@@ -186,9 +192,10 @@ def _against_store(
     return fresh
 
 
-async def _store(session: AsyncSession, auth: Authorized, accepted: Indexed) -> set[Key]:
+async def _store(session: AsyncSession, auth: Authorized, accepted: Indexed) -> list[Key]:
+    """The keys of the readings this statement stored (ON CONFLICT skips any already there)."""
     if not accepted:
-        return set()
+        return []
     items = [item for _, item in accepted]
     rows = await session.execute(
         _INSERT,
@@ -201,7 +208,7 @@ async def _store(session: AsyncSession, auth: Authorized, accepted: Indexed) -> 
             "resets": [i.reset for i in items],
         },
     )
-    return {(row[0], row[1], row[2]) for row in rows}
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 async def _summarise(session: AsyncSession, results: dict[int, ItemResult]) -> BatchResult:

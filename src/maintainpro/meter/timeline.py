@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from sqlalchemy import text
@@ -53,8 +54,7 @@ _NEIGHBOURS = text(
             ORDER BY s.measured_at DESC LIMIT 1
         ) AS tail ON true
     ), batch AS (
-        SELECT r.n, r.meter_id, r.at, r.source, r.counter, span.first_at, span.first_value,
-               span.first_reset, span.last_at, span.last_value,
+        SELECT r.n, r.meter_id, r.at, r.source, r.counter,
                EXISTS (SELECT FROM bounds WHERE r.at >= bounds.lo AND r.at < bounds.hi)
                  AS covered,
                COALESCE(r.at BETWEEN span.first_at AND span.last_at, false) AS inside
@@ -63,20 +63,21 @@ _NEIGHBOURS = text(
              AS r(n, meter_id, at, source, counter)
         JOIN span ON span.meter_id = r.meter_id
     )
-    -- Outside its meter's stored range (what a gateway appending its readings sends): no twin,
-    -- and the neighbour on the near side is the range's first or last reading itself; nothing
-    -- is probed, and those rows never reach the probes below.
-    SELECT b.n, b.covered, NULL::float8, NULL::text,
-           CASE WHEN b.counter AND b.at > b.last_at THEN b.last_at END,
-           CASE WHEN b.counter AND b.at > b.last_at THEN b.last_value END,
-           CASE WHEN b.counter AND b.at < b.first_at THEN b.first_at END,
-           CASE WHEN b.counter AND b.at < b.first_at THEN b.first_value END,
-           CASE WHEN b.counter AND b.at < b.first_at THEN b.first_reset END
+    -- Each meter's stored range once (n is NULL). A reading outside it (what a gateway
+    -- appending its readings sends) has no twin, and its neighbour on the near side is the
+    -- range's first or last reading: nothing is probed and no row comes back for it, unless
+    -- no partition holds its time.
+    SELECT NULL::int, span.meter_id, true, NULL::float8, NULL::text, span.last_at,
+           span.last_value, span.first_at, span.first_value, span.first_reset
+    FROM span
+    WHERE span.last_at IS NOT NULL
+    UNION ALL
+    SELECT b.n, NULL::uuid, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM batch b
-    WHERE NOT b.inside AND (NOT b.covered OR (b.counter AND b.last_at IS NOT NULL))
+    WHERE NOT b.inside AND NOT b.covered
     UNION ALL
     -- Inside it: the stored twin and, for counters, the stored readings just before and after.
-    SELECT b.n, b.covered, twin.value, twin.reset, prev.measured_at, prev.value,
+    SELECT b.n, NULL::uuid, b.covered, twin.value, twin.reset, prev.measured_at, prev.value,
            nxt.measured_at, nxt.value, nxt.reset
     FROM batch b
     LEFT JOIN LATERAL (
@@ -106,16 +107,23 @@ _NEIGHBOURS = text(
 )
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
     at: datetime
     value: float
     reset: str | None = None
 
 
+class Span(NamedTuple):
+    """A meter's first and last stored readings."""
+
+    first: Point
+    last: Point
+
+
 @dataclass(frozen=True)
 class Stored:
-    """What the store holds around one candidate reading."""
+    """What the store holds at and around one candidate reading (probed inside its meter's
+    stored range only)."""
 
     covered: bool  # a partition holds its time
     twin: tuple[float, str | None] | None  # value and reset stored for the same key
@@ -132,16 +140,40 @@ class Verdict:
 NOTHING = Stored(covered=True, twin=None)
 
 
+@dataclass(frozen=True)
+class Surroundings:
+    """`readings`: the candidates with something stored at or beside their time, or with no
+    partition for it; every other candidate is covered and has no twin. `spans`: each meter's
+    stored range, which gives a reading outside it its one stored neighbour."""
+
+    readings: dict[int, Stored]
+    spans: dict[UUID, Span]
+
+    def neighbours(self, n: int, item: BulkReadingIn) -> tuple[Point | None, Point | None]:
+        """The stored readings just before and just after candidate `n`."""
+        found = self.readings.get(n)
+        if found is not None:
+            return found.previous, found.following
+        span = self.spans.get(item.meter_id)
+        if span is None:
+            return None, None
+        if item.measured_at > span.last.at:
+            return span.last, None
+        if item.measured_at < span.first.at:
+            return None, span.first
+        return None, None
+
+
 async def surroundings(
     session: AsyncSession,
     organization_id: UUID,
     candidates: Sequence[tuple[int, BulkReadingIn]],
     counters: set[UUID],
-) -> dict[int, Stored]:
-    """One query for the whole batch, whatever the number of meters. Only readings with
-    something around them come back: the others are covered and have nothing stored near."""
+) -> Surroundings:
+    """One query for the whole batch, whatever the number of meters and readings. A batch
+    appended after its meters' last readings gets one row a meter back."""
     if not candidates:
-        return {}
+        return Surroundings({}, {})
     # Thousands of cheap index probes add up to a plan cost past jit_above_cost; compiling it
     # would take longer (about 60 ms) than running it.
     await session.execute(_PROBES_ONLY)
@@ -158,19 +190,23 @@ async def surroundings(
     )
     found = rows.all()
     await session.execute(_SCANS_AGAIN)
-    return {
-        n: Stored(
+    readings: dict[int, Stored] = {}
+    spans: dict[UUID, Span] = {}
+    for n, meter_id, covered, t_value, t_reset, p_at, p_value, f_at, f_value, f_reset in found:
+        if n is None:  # a meter's range: its last reading, then its first
+            spans[meter_id] = Span(Point(f_at, f_value, f_reset), Point(p_at, p_value))
+            continue
+        readings[n] = Stored(
             covered=bool(covered),
             twin=None if t_value is None else (t_value, t_reset),
             previous=None if p_at is None else Point(p_at, p_value),
             following=None if f_at is None else Point(f_at, f_value, f_reset),
         )
-        for n, covered, t_value, t_reset, p_at, p_value, f_at, f_value, f_reset in found
-    }
+    return Surroundings(readings, spans)
 
 
 def backwards(
-    readings: Sequence[tuple[int, BulkReadingIn]], stored: dict[int, Stored]
+    readings: Sequence[tuple[int, BulkReadingIn]], stored: Surroundings
 ) -> dict[int, Verdict]:
     """The readings of one counter that would make it run backwards, checked against the
     previous reading (stored or accepted from this batch) and the next stored one; a reset
@@ -179,7 +215,12 @@ def backwards(
     refused: dict[int, Verdict] = {}
     for n, item in sorted(readings, key=lambda r: r[1].measured_at):
         point = Point(item.measured_at, item.value, item.reset)
-        verdict = None if item.reset else _check(point, accepted, stored.get(n, NOTHING))
+        verdict = None
+        if not item.reset:
+            before, after = stored.neighbours(n, item)
+            if before is None or (accepted is not None and accepted.at > before.at):
+                before = accepted
+            verdict = _check(point, before, after)
         if verdict is None:
             accepted = point
         else:
@@ -187,10 +228,7 @@ def backwards(
     return refused
 
 
-def _check(point: Point, accepted: Point | None, stored: Stored) -> Verdict | None:
-    candidates = [p for p in (stored.previous, accepted) if p is not None]
-    previous = max(candidates, key=lambda p: p.at) if candidates else None
-    following = stored.following
+def _check(point: Point, previous: Point | None, following: Point | None) -> Verdict | None:
     if previous is not None and point.value < previous.value:
         return Verdict(
             "counter_backwards",
