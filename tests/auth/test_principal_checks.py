@@ -135,25 +135,57 @@ async def test_logout_ends_the_session_for_a_process_that_remembers_it(
     assert answer.headers["content-type"] == "application/problem+json"
 
 
-KEY_CHANGES: dict[str, tuple[Change, int]] = {
+KEY_CHANGES: dict[str, tuple[Change, str, int]] = {
+    # name: (change, what is read afterwards, its status)
     "revoked": (
         lambda t: update(ApiKey).where(ApiKey.user_id == _tech(t).id).values(revoked_at=func.now()),
+        "north",
         401,
     ),
     "expired": (
         lambda t: update(ApiKey).where(ApiKey.user_id == _tech(t).id).values(expires_at=PAST),
+        "north",
         401,
     ),
     "scope withdrawn": (
         lambda t: update(ApiKey).where(ApiKey.user_id == _tech(t).id).values(scopes=["part:read"]),
+        "north",
         403,
+    ),
+    "scope widened": (
+        lambda t: (
+            update(ApiKey)
+            .where(ApiKey.user_id == _tech(t).id)
+            .values(scopes=["asset:read", "part:read"])
+        ),
+        "parts",
+        200,
     ),
     "owner deactivated": (
         lambda t: update(User).where(User.id == _tech(t).id).values(is_active=False),
+        "north",
         401,
+    ),
+    "owner deleted": (
+        lambda t: update(User).where(User.id == _tech(t).id).values(deleted_at=func.now()),
+        "north",
+        401,
+    ),
+    "owner's role raised": (
+        lambda t: update(User).where(User.id == _tech(t).id).values(role="manager"),
+        "south",
+        200,
+    ),
+    "owner's site added": (
+        lambda t: insert(UserSite).values(
+            organization_id=t.organization_id, user_id=_tech(t).id, location_id=t.south.id
+        ),
+        "south",
+        200,
     ),
     "owner's site removed": (
         lambda t: delete(UserSite).where(UserSite.user_id == _tech(t).id),
+        "north",
         404,
     ),
 }
@@ -163,17 +195,23 @@ KEY_CHANGES: dict[str, tuple[Change, int]] = {
 async def test_a_remembered_key_sees_each_change_on_the_next_request(
     committed: Committed, name: str
 ) -> None:
-    change, expected = KEY_CHANGES[name]
+    change, target, expected = KEY_CHANGES[name]
     tenant = await committed.make_tenant()
-    north = await _asset_at(committed, tenant, "north")
+    paths = {
+        "north": await _asset_at(committed, tenant, "north"),
+        "south": await _asset_at(committed, tenant, "south"),
+        "parts": "/api/v1/parts",
+    }
     key = await make_api_key(committed.database.sessions, _tech(tenant), ["asset:read"])
     headers = {"authorization": f"Bearer {key}"}
     for _ in range(2):  # the first reads and remembers the key, the second is confirmed
         with statements(committed.database) as sent:
-            assert (await committed.client.get(north, headers=headers)).status_code == 200
+            assert (await committed.client.get(paths["north"], headers=headers)).status_code == 200
     assert "require_key_principal" in sent[0]
+    assert (await committed.client.get(paths["south"], headers=headers)).status_code == 404
+    assert (await committed.client.get(paths["parts"], headers=headers)).status_code == 403
     await _commit(committed, tenant, change(tenant))
-    answer = await committed.client.get(north, headers=headers)
+    answer = await committed.client.get(paths[target], headers=headers)
     assert answer.status_code == expected, answer.text
 
 
