@@ -55,25 +55,33 @@ def _remembered_sessions(tenant: Tenant) -> int:
     return sum(key[0] == tenant.organization_id for key in principal._SESSIONS)
 
 
+def _role_raised(t: Tenant) -> Executable:
+    return update(User).where(User.id == _tech(t).id).values(role="manager")
+
+
+def _south_added(t: Tenant) -> Executable:
+    return insert(UserSite).values(
+        organization_id=t.organization_id, user_id=_tech(t).id, location_id=t.south.id
+    )
+
+
+def _sites_removed(t: Tenant) -> Executable:
+    return delete(UserSite).where(UserSite.user_id == _tech(t).id)
+
+
+def _deactivated(t: Tenant) -> Executable:
+    return update(User).where(User.id == _tech(t).id).values(is_active=False)
+
+
+def _deleted(t: Tenant) -> Executable:
+    return update(User).where(User.id == _tech(t).id).values(deleted_at=func.now())
+
+
 SESSION_CHANGES: dict[str, tuple[Change, str, int]] = {
     # name: (change, the asset read afterwards, its status)
-    "role raised": (
-        lambda t: update(User).where(User.id == _tech(t).id).values(role="manager"),
-        "south",
-        200,
-    ),
-    "site added": (
-        lambda t: insert(UserSite).values(
-            organization_id=t.organization_id, user_id=_tech(t).id, location_id=t.south.id
-        ),
-        "south",
-        200,
-    ),
-    "site removed": (
-        lambda t: delete(UserSite).where(UserSite.user_id == _tech(t).id),
-        "north",
-        404,
-    ),
+    "role raised": (_role_raised, "south", 200),
+    "site added": (_south_added, "south", 200),
+    "site removed": (_sites_removed, "north", 404),
     "session revoked": (
         lambda t: (
             update(UserSession)
@@ -90,16 +98,8 @@ SESSION_CHANGES: dict[str, tuple[Change, str, int]] = {
         "north",
         401,
     ),
-    "deactivated": (
-        lambda t: update(User).where(User.id == _tech(t).id).values(is_active=False),
-        "north",
-        401,
-    ),
-    "deleted": (
-        lambda t: update(User).where(User.id == _tech(t).id).values(deleted_at=func.now()),
-        "north",
-        401,
-    ),
+    "deactivated": (_deactivated, "north", 401),
+    "deleted": (_deleted, "north", 401),
 }
 
 
@@ -161,33 +161,11 @@ KEY_CHANGES: dict[str, tuple[Change, str, int]] = {
         "parts",
         200,
     ),
-    "owner deactivated": (
-        lambda t: update(User).where(User.id == _tech(t).id).values(is_active=False),
-        "north",
-        401,
-    ),
-    "owner deleted": (
-        lambda t: update(User).where(User.id == _tech(t).id).values(deleted_at=func.now()),
-        "north",
-        401,
-    ),
-    "owner's role raised": (
-        lambda t: update(User).where(User.id == _tech(t).id).values(role="manager"),
-        "south",
-        200,
-    ),
-    "owner's site added": (
-        lambda t: insert(UserSite).values(
-            organization_id=t.organization_id, user_id=_tech(t).id, location_id=t.south.id
-        ),
-        "south",
-        200,
-    ),
-    "owner's site removed": (
-        lambda t: delete(UserSite).where(UserSite.user_id == _tech(t).id),
-        "north",
-        404,
-    ),
+    "owner deactivated": (_deactivated, "north", 401),
+    "owner deleted": (_deleted, "north", 401),
+    "owner's role raised": (_role_raised, "south", 200),
+    "owner's site added": (_south_added, "south", 200),
+    "owner's site removed": (_sites_removed, "north", 404),
 }
 
 
