@@ -58,6 +58,11 @@ COLUMNS = tuple(c for c in WorkOrder.__table__.c if c.key != "search_vector")
 READ_COLUMNS = (*COLUMNS, ASSET_IDS, ASSIGNEE_IDS)
 
 
+# Built once: an alias proxies every column of the table, which per request cost a technician's
+# list half its CPU.
+_TEAM_WORK = aliased(WorkOrder)
+
+
 def assigned_to(
     user: ColumnElement[UUID], organization: ColumnElement[UUID] | None = None
 ) -> ColumnElement[bool]:
@@ -72,9 +77,8 @@ def assigned_to(
     teams = select(TeamMember.team_id).where(
         TeamMember.organization_id == org, TeamMember.user_id == user
     )
-    team_work = aliased(WorkOrder)
-    through_teams = select(team_work.id).where(
-        team_work.organization_id == org, team_work.team_id.in_(teams)
+    through_teams = select(_TEAM_WORK.id).where(
+        _TEAM_WORK.organization_id == org, _TEAM_WORK.team_id.in_(teams)
     )
     return WorkOrder.id.in_(union_all(in_person, through_teams))
 
