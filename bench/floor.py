@@ -124,6 +124,7 @@ class Floor:
         self.dsn = os.environ["BENCH_FLOOR_DSN"]
         self.org = os.environ["BENCH_FLOOR_ORG"]
         self.user = os.environ["BENCH_FLOOR_USER"]
+        self.technician = os.environ.get("BENCH_FLOOR_TECHNICIAN", self.user)
         self.pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
@@ -142,12 +143,13 @@ class Floor:
             await self.pool.close()
 
     @asynccontextmanager
-    async def tenant(self) -> AsyncIterator[asyncpg.Connection]:
-        """BEGIN, the tenant settings, the caller's statements, COMMIT."""
+    async def tenant(self, user: str | None = None) -> AsyncIterator[asyncpg.Connection]:
+        """BEGIN, the tenant settings (as the admin unless told), the caller's statements,
+        COMMIT."""
         assert self.pool is not None
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                sql.SET_CONTEXT, self.org, self.user, uuid4().hex, "127.0.0.1", TIMEOUT_MS
+                sql.SET_CONTEXT, self.org, user or self.user, uuid4().hex, "127.0.0.1", TIMEOUT_MS
             )
             yield conn
 

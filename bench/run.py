@@ -143,6 +143,7 @@ def _servers(settings: Settings, workers: int, out: Path, fx: Fixtures) -> list[
         ),
         "BENCH_FLOOR_ORG": fx.tenant.organization_id,
         "BENCH_FLOOR_USER": fx.tenant.admin_id,
+        "BENCH_FLOOR_TECHNICIAN": work_orders.technician_id(fx),
     }
     floor = procs.Server(
         "floor",

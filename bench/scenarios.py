@@ -144,6 +144,13 @@ def _pg_ids(
 _pg_by_id = _pg_ids("by_id", lambda fx: fx.ids_path, sql.ASSET_BY_ID)
 
 
+def _pg_list(key: str, query: str) -> Callable[[Fixtures, Path], list[Path]]:
+    def scripts(fx: Fixtures, directory: Path) -> list[Path]:
+        return [_script(directory, key, *work_orders.list_sql(fx, query))]
+
+    return scripts
+
+
 def _pg_cursor(fx: Fixtures, directory: Path) -> list[Path]:
     name, last = decode_cursor(fx.cursor, parts=2)
     statement = _bind(sql.CURSOR_PAGE, [":org", _literal(name), f"'{last}'", str(PAGE + 1)])
@@ -319,7 +326,8 @@ SCENARIOS = [
         ">= 0.4",
         floor="stock_issue",
     ),
-    # Scale (issue 10): API only, compared from one data size to the next.
+    # Scale (issue 10): compared from one data size to the next; the lists against a floor
+    # running the API's own statement.
     *(
         Scenario(
             f"wo_{key}",
@@ -327,6 +335,8 @@ SCENARIOS = [
             "get.lua",
             work_orders.list_env(query),
             "p95 <= 1.3x at 100k",
+            floor=f"wo_{key}",
+            pgbench=_pg_list(f"wo_{key}", query),
         )
         for key, query in (
             ("filtered", "status=in_progress"),
@@ -365,6 +375,8 @@ SCENARIOS = [
         "get.lua",
         work_orders.list_env("assignedToMe=true"),
         "p95 <= 1.3x at 100k",
+        floor="wo_mine",
+        pgbench=_pg_list("wo_mine", "assignedToMe=true"),
         auth="technician",
     ),
 ]

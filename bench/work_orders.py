@@ -18,18 +18,25 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
+from urllib.parse import parse_qs
 from uuid import UUID, uuid4
 
-from fastapi import FastAPI, Header, HTTPException, Response
+from fastapi import FastAPI, Header, HTTPException, Request, Response
 from pydantic import Field
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Select, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.engine import Dialect
 
+from maintainpro.auth.permissions import Scope
+from maintainpro.auth.principal import Authorized, Principal
 from maintainpro.core.pagination import Page, encode_cursor
 from maintainpro.core.schemas import WriteSchema
-from maintainpro.work_order.schemas import Status, WorkOrderRead
+from maintainpro.work_order import listing
+from maintainpro.work_order.schemas import Status, WorkOrderFilter, WorkOrderRead
 
 if TYPE_CHECKING:
     from bench.fixtures import Fixtures
@@ -302,6 +309,69 @@ def _one(row: Mapping[str, object] | None, response: Response) -> WorkOrderRead:
     return work_order
 
 
+def _page(
+    rows: Sequence[Mapping[str, Any]],
+    limit: int,
+    position: Callable[[Mapping[str, Any]], tuple[object, object]],
+) -> Page[WorkOrderRead]:
+    page = rows[:limit]
+    after = position(page[-1]) if len(rows) > limit else None
+    return Page[WorkOrderRead](
+        items=[WorkOrderRead.model_validate(dict(r)) for r in page],
+        next_cursor=encode_cursor(*after) if after else None,
+    )
+
+
+# The other lists' floors run the API's own statements, built by the endpoint's functions
+# (`listing.page_statement`, `listing.search_statement`) for tenant A's admin, or for its
+# technician where the query asks for `assignedToMe`, compiled with their values once per
+# distinct query string (the statement, not the per-request work, is what the floor shares).
+# A search runs, as the API's, under `plan_cache_mode = force_custom_plan`.
+CUSTOM_PLANS = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
+
+
+@dataclass(frozen=True)
+class Listing:
+    sql: str
+    args: tuple[object, ...]
+    user: str
+    limit: int
+    search: bool
+
+
+_LISTINGS: dict[str, Listing] = {}
+_DIALECT = cast(Callable[[], Dialect], asyncpg_dialect)()  # asyncpg's `$n` placeholders
+
+
+def listing_statement(
+    query_string: str, org: str, admin: str, technician: str
+) -> tuple[Select[Any], str, WorkOrderFilter]:
+    """The API's statement for a work-order list query, its caller's id and the filter."""
+    values = parse_qs(query_string)
+    query = WorkOrderFilter.model_validate(
+        {k: v if k in ("status", "priority") else v[0] for k, v in values.items()}
+    )
+    assert query.sort == "-createdAt", "the floor pages in the default order only"
+    user = technician if query.assigned_to_me else admin
+    role, scope = ("technician", Scope.ASSIGNED) if query.assigned_to_me else ("admin", Scope.ALL)
+    auth = Authorized(Principal(UUID(user), UUID(org), role, frozenset()), scope)
+    build = listing.search_statement if query.q else listing.page_statement
+    statement, bound = build(auth, query)
+    return statement.params(**bound), user, query
+
+
+def _listing(query_string: str, floor: Floor) -> Listing:
+    statement, user, query = listing_statement(
+        query_string, floor.org, floor.user, floor.technician
+    )
+    compiled = statement.compile(dialect=_DIALECT)
+    params = compiled.construct_params()
+    args = tuple(params[name] for name in compiled.positiontup or ())
+    found = Listing(str(compiled), args, user, query.limit, query.q is not None)
+    _LISTINGS[query_string] = found
+    return found
+
+
 def register(app: FastAPI, floor: Floor) -> None:
     """The floor's work order routes: the API's read SQL, plain single-statement writes."""
 
@@ -312,15 +382,19 @@ def register(app: FastAPI, floor: Floor) -> None:
         return _one(row, response)
 
     @app.get("/api/v1/work-orders")
-    async def list_work_orders(limit: int = PAGE) -> Page[WorkOrderRead]:
-        async with floor.tenant() as conn:
-            rows = await conn.fetch(FIRST_PAGE, floor.org, limit + 1)
-        page = rows[:limit]
-        last = page[-1]["id"] if len(rows) > limit else None
-        return Page[WorkOrderRead](
-            items=[WorkOrderRead.model_validate(dict(r)) for r in page],
-            next_cursor=encode_cursor(last, last) if last else None,
-        )
+    async def list_work_orders(request: Request, limit: int = PAGE) -> Page[WorkOrderRead]:
+        if request.url.query in ("", f"limit={limit}"):
+            async with floor.tenant() as conn:
+                rows = await conn.fetch(FIRST_PAGE, floor.org, limit + 1)
+            return _page(rows, limit, lambda r: (r["id"], r["id"]))
+        found = _LISTINGS.get(request.url.query) or _listing(request.url.query, floor)
+        async with floor.tenant(found.user) as conn:
+            if found.search:
+                await conn.execute(CUSTOM_PLANS)
+            rows = await conn.fetch(found.sql, *found.args)
+        if found.search:
+            return _page(rows, found.limit, lambda r: (repr(r["rank"]), r["id"]))
+        return _page(rows, found.limit, lambda r: (r["id"], r["id"]))
 
     @app.post("/api/v1/work-orders", status_code=201)
     async def create_work_order(body: CreateIn, response: Response) -> WorkOrderRead:
@@ -413,7 +487,31 @@ def transition_env(fx: Fixtures, side: Side) -> dict[str, str]:
 
 DEEP_PAGE = 200  # pages of PAGE rows: the cursor after the 10,000 newest
 RARE_NUMBER = 4242  # the title's md5 token of this position is in one work order per tenant
-TECHNICIAN = "login-0@{slug}.example.com"  # assigned every 512th work order of tenant A
+# A technician with open work at every size: login-7 is given every 512th work order of tenant
+# A, all `assigned`, and 4 reserved `in_progress` ones (97 at 100k, about 9,800 at 10M).
+# (login-0's share is all `new`, never assigned: it held only the 4 reserved ones.)
+TECHNICIAN = "login-7@{slug}.example.com"
+
+
+def technician_id(fx: Fixtures) -> str:
+    """Tenant A's TECHNICIAN (the `assignedToMe` and calendar scenarios' caller)."""
+    with fx.engine.begin() as conn:
+        found = conn.scalar(
+            text("SELECT id FROM users WHERE organization_id = :org AND email = :email"),
+            {"org": fx.tenant.organization_id, "email": TECHNICIAN.format(slug=fx.tenant.slug)},
+        )
+    assert found is not None, "the data has its technicians"
+    return str(found)
+
+
+def list_sql(fx: Fixtures, query: str) -> list[str]:
+    """pgbench's statements for a list query: the API's, with its values written in."""
+    query_string = f"limit={PAGE}&{query}".replace("{cursor}", deep_cursor(fx))
+    statement, _, found = listing_statement(
+        query_string, fx.tenant.organization_id, fx.tenant.admin_id, technician_id(fx)
+    )
+    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
+    return [CUSTOM_PLANS, str(compiled)] if found.q else [str(compiled)]
 
 
 def rare_term() -> str:
