@@ -11,12 +11,14 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import Select, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from uuid_utils.compat import uuid7
 
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized, Principal
 from maintainpro.config import Settings
+from maintainpro.core.pagination import encode_cursor
 from maintainpro.escalation import scan
 from maintainpro.models import WorkOrder
 from maintainpro.work_order import listing, repository
@@ -104,6 +106,15 @@ def _assert_partitions_indexed(nodes: list[dict[str, Any]]) -> None:
     assert any("Index Name" in n for n in scans), scans
 
 
+def _partitions(nodes: list[dict[str, Any]]) -> set[str]:
+    """The work order partitions a plan reads."""
+    return {
+        n["Relation Name"]
+        for n in nodes
+        if str(n.get("Relation Name", "")).startswith("work_orders_p")
+    }
+
+
 async def _plan(conn: AsyncConnection, statement: Select[Any], params: dict[str, object]) -> Any:
     return await plan_nodes(conn, literal_sql(statement.params(**params)))
 
@@ -179,13 +190,8 @@ async def test_a_get_by_id_reads_one_partition(conn: AsyncConnection, filled: Te
     auth = _auth(filled)
     statement = select(*repository.READ_COLUMNS).where(*repository.live(), WorkOrder.id == work_id)
     nodes = await _plan(conn, statement, repository.scope_params(auth))
-    partitions = {
-        n["Relation Name"]
-        for n in nodes
-        if str(n.get("Relation Name", "")).startswith("work_orders_p")
-    }
     quarter = (datetime.now(UTC).month - 1) // 3 + 1
-    assert partitions == {f"work_orders_p{datetime.now(UTC).year}_q{quarter}"}, nodes
+    assert _partitions(nodes) == {f"work_orders_p{datetime.now(UTC).year}_q{quarter}"}, nodes
     _assert_partitions_indexed(nodes)
 
 
@@ -265,3 +271,64 @@ async def test_the_overdue_list_walks_open_work_newest_first(
     )
     assert all("due_sort <" in n["Index Cond"] for n in scans), scans
     assert not any(n["Node Type"] == "Sort" for n in nodes), nodes
+
+
+def _literal(value: object) -> str:
+    return str(value) if isinstance(value, int) else f"'{value}'"
+
+
+async def _generic_plan(
+    conn: AsyncConnection, statement: Select[Any], params: dict[str, object]
+) -> list[dict[str, Any]]:
+    """The plan a prepared statement runs once PostgreSQL plans it generically (what
+    `core.db.generic_plans` asks for): prepared with its `$n` parameters, explained at
+    execution."""
+    compiled = statement.params(**params).compile(dialect=asyncpg_dialect())
+    values = compiled.construct_params()
+    args = ", ".join(_literal(values[name]) for name in compiled.positiontup or ())
+    await conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    await conn.exec_driver_sql(f"PREPARE generic AS {compiled}")
+    try:
+        return await plan_nodes(conn, f"EXECUTE generic({args})")
+    finally:
+        await conn.exec_driver_sql("DEALLOCATE generic")
+
+
+@pytest.mark.parametrize("size", sorted(ROWS))
+async def test_the_generic_plans_are_index_served_and_read_one_partition_by_id(
+    conn: AsyncConnection, both: dict[str, Tenant], size: str
+) -> None:
+    """The statements planned generically keep their index for a large tenant and a small one:
+    the unfiltered pages in every sort, after a cursor too, and a read by id, which prunes to
+    one partition when it runs."""
+    tenant = both[size]
+    await _tenant(conn, tenant.organization_id)
+    auth = _auth(tenant)
+    newest = (
+        await conn.execute(
+            select(WorkOrder.id)
+            .where(WorkOrder.organization_id == tenant.organization_id)
+            .order_by(WorkOrder.id.desc())
+            .limit(1)
+        )
+    ).scalar_one()
+    by_id = select(*repository.READ_COLUMNS).where(*repository.live(), WorkOrder.id == newest)
+    nodes = await _generic_plan(conn, by_id, repository.scope_params(auth))
+    assert len(_partitions(nodes)) == 1, nodes
+    assert any("Subplans Removed" in n for n in nodes), nodes  # pruned at run time: generic
+    _assert_partitions_indexed(nodes)
+    cursor = encode_cursor(newest, newest)
+    for params in (
+        {},
+        {"sort": "dueAt"},
+        {"sort": "-priority"},
+        {"sort": "number"},
+        {"cursor": cursor},
+    ):
+        query = WorkOrderFilter.model_validate(params)
+        assert listing.plans_alike(auth, query)
+        paged, bound = listing.page_statement(auth, query)
+        try:
+            _assert_partitions_indexed(await _generic_plan(conn, paged, bound))
+        except AssertionError as exc:
+            raise AssertionError(f"{params}: {exc}") from exc

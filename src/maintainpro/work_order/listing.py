@@ -17,6 +17,7 @@ from maintainpro import tree
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
 from maintainpro.core import prepared
+from maintainpro.core.db import generic_plans
 from maintainpro.core.pagination import (
     Keyset,
     Page,
@@ -99,9 +100,26 @@ def page_statement(
     return _keyset(query.sort).page(statement, query.cursor, query.limit), params
 
 
+# What a page may name and still be the same statement for every tenant (its sort's index in
+# order, no filter).
+_UNFILTERED = frozenset({"limit", "cursor", "sort"})
+
+
+def unfiltered(query: WorkOrderFilter) -> bool:
+    return query.model_fields_set <= _UNFILTERED
+
+
+def plans_alike(auth: Authorized, query: WorkOrderFilter) -> bool:
+    """Whether the page's best plan is its sort's index whatever the tenant's size: no filter
+    and no visibility rule (a site or assignment rule is a filter whose selectivity differs
+    from one tenant and caller to the next, as a search's does)."""
+    return auth.scope is Scope.ALL and unfiltered(query)
+
+
 async def list_work_orders(
     session: AsyncSession, auth: Authorized, query: WorkOrderFilter
 ) -> Page[WorkOrderRead]:
+    await generic_plans(session, plans_alike(auth, query))
     if query.q:
         return await _search(session, auth, query)
     statement, params = page_statement(auth, query)

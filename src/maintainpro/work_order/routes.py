@@ -6,11 +6,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
 from maintainpro.core import idempotency
+from maintainpro.core.db import generic_plans
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.core.idempotency import IdempotencyKeyHeader
@@ -41,9 +43,29 @@ CanEscalate = Annotated[Authorized, Depends(permission(Resource.ESCALATION, Acti
 CREATE_ROUTE = "POST /work-orders"
 
 
+# Declared before the caller's permission, so that they run before authentication begins the
+# transaction and the plan cache mode travels with its settings (core/db.py, `generic_plans`).
+async def _generic_plans(session: DbSession) -> AsyncSession:
+    await generic_plans(session)  # a read by primary key plans alike for every tenant
+    return session
+
+
+async def _planned_filter(
+    session: DbSession, query: Annotated[WorkOrderFilter, Query()]
+) -> WorkOrderFilter:
+    # A page with no filter plans generically unless the caller's scope turns out to be a
+    # filter too (listing.list_work_orders settles it, at one round trip when it differs).
+    await generic_plans(session, listing.unfiltered(query))
+    return query
+
+
+GenericPlans = Annotated[AsyncSession, Depends(_generic_plans)]
+PlannedFilter = Annotated[WorkOrderFilter, Depends(_planned_filter)]
+
+
 @router.get("")
 async def list_work_orders(
-    auth: CanRead, session: DbSession, query: Annotated[WorkOrderFilter, Query()]
+    query: PlannedFilter, auth: CanRead, session: DbSession
 ) -> Page[WorkOrderRead]:
     return await listing.list_work_orders(session, auth, query)
 
@@ -81,7 +103,7 @@ async def bulk_transition(body: BulkTransition, auth: CanUpdate, session: DbSess
 
 @router.get("/{work_order_id}")
 async def get_work_order(
-    work_order_id: UUID, auth: CanRead, session: DbSession, response: Response
+    work_order_id: UUID, session: GenericPlans, auth: CanRead, response: Response
 ) -> WorkOrderRead:
     work_order = await service.read(session, auth, work_order_id)
     set_etag(response, work_order.version)
