@@ -143,13 +143,21 @@ class Floor:
             await self.pool.close()
 
     @asynccontextmanager
-    async def tenant(self, user: str | None = None) -> AsyncIterator[asyncpg.Connection]:
-        """BEGIN, the tenant settings (as the admin unless told), the caller's statements,
-        COMMIT."""
+    async def tenant(
+        self, user: str | None = None, plans: str = sql.AUTO
+    ) -> AsyncIterator[asyncpg.Connection]:
+        """BEGIN, the tenant settings (as the admin unless told, with the API's plan cache
+        mode for the request), the caller's statements, COMMIT."""
         assert self.pool is not None
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                sql.SET_CONTEXT, self.org, user or self.user, uuid4().hex, "127.0.0.1", TIMEOUT_MS
+                sql.SET_CONTEXT,
+                self.org,
+                user or self.user,
+                uuid4().hex,
+                "127.0.0.1",
+                TIMEOUT_MS,
+                plans,
             )
             yield conn
 

@@ -107,22 +107,25 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _script(directory: Path, name: str, *statements: str) -> Path:
+def _script(directory: Path, name: str, *statements: str, plans: str = sql.AUTO) -> Path:
     path = directory / f"{name}.sql"
     body = "".join(f"{s.strip()};\n" for s in statements)
-    path.write_text(f"BEGIN;\n{_PGBENCH_CONTEXT};\n{body}COMMIT;\n")
+    context = _PGBENCH_CONTEXT.replace("$6", f"'{plans}'")
+    path.write_text(f"BEGIN;\n{context};\n{body}COMMIT;\n")
     return path
 
 
-def _pg(name: str, statement: str, values: list[str]) -> Callable[[Fixtures, Path], list[Path]]:
+def _pg(
+    name: str, statement: str, values: list[str], plans: str = sql.AUTO
+) -> Callable[[Fixtures, Path], list[Path]]:
     def scripts(fx: Fixtures, directory: Path) -> list[Path]:
-        return [_script(directory, name, _bind(statement, [":org", *values]))]
+        return [_script(directory, name, _bind(statement, [":org", *values]), plans=plans)]
 
     return scripts
 
 
 def _pg_ids(
-    name: str, ids_of: Callable[[Fixtures], Path], *statements: str
+    name: str, ids_of: Callable[[Fixtures], Path], *statements: str, plans: str = sql.AUTO
 ) -> Callable[[Fixtures, Path], list[Path]]:
     """One script per id of the first 64 sampled (pgbench takes up to 128 scripts), the
     statements ($1 organization, $2 id) in one transaction."""
@@ -134,6 +137,7 @@ def _pg_ids(
                 directory,
                 f"{name}_{n}",
                 *(_bind(statement, [":org", f"'{i}'"]) for statement in statements),
+                plans=plans,
             )
             for n, i in enumerate(ids)
         ]
@@ -264,7 +268,7 @@ SCENARIOS = [
         work_orders.by_id_env,
         ">= 0.6, p99 <= 2x",
         floor="wo_by_id",
-        pgbench=_pg_ids("wo_by_id", work_orders.ids, work_orders.BY_ID),
+        pgbench=_pg_ids("wo_by_id", work_orders.ids, work_orders.BY_ID, plans=sql.GENERIC),
     ),
     Scenario(
         "wo_first_page",
@@ -273,7 +277,7 @@ SCENARIOS = [
         _get(f"/api/v1/work-orders?limit={PAGE}"),
         ">= 0.6",
         floor="wo_first_page",
-        pgbench=_pg("wo_first_page", work_orders.FIRST_PAGE, [str(PAGE + 1)]),
+        pgbench=_pg("wo_first_page", work_orders.FIRST_PAGE, [str(PAGE + 1)], plans=sql.GENERIC),
     ),
     Scenario(
         "wo_create",

@@ -13,8 +13,13 @@ SET_CONTEXT = (
     " set_config('app.user_id', $2, true),"
     " set_config('app.request_id', $3, true),"
     " set_config('app.client_ip', $4, true),"
-    " set_config('statement_timeout', $5, true)"
+    " set_config('statement_timeout', $5, true),"
+    " set_config('plan_cache_mode', $6, true)"
 )
+# The API plans a work order read by id and an unfiltered page generically (core/db.py,
+# `generic_plans`); every other statement as PostgreSQL chooses.
+GENERIC = "force_generic_plan"
+AUTO = "auto"
 
 ASSET_COLUMNS = (
     "assets.id, assets.organization_id, assets.code, assets.name, assets.description,"

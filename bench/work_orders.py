@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import Dialect
 
+from bench import sql
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized, Principal
 from maintainpro.core.pagination import Page, encode_cursor
@@ -337,6 +338,7 @@ class Listing:
     user: str
     limit: int
     search: bool
+    plans: str  # the API's plan cache mode for it (`listing.plans_alike`)
 
 
 _LISTINGS: dict[str, Listing] = {}
@@ -345,8 +347,8 @@ _DIALECT = cast(Callable[[], Dialect], asyncpg_dialect)()  # asyncpg's `$n` plac
 
 def listing_statement(
     query_string: str, org: str, admin: str, technician: str
-) -> tuple[Select[Any], str, WorkOrderFilter]:
-    """The API's statement for a work-order list query, its caller's id and the filter."""
+) -> tuple[Select[Any], Authorized, WorkOrderFilter]:
+    """The API's statement for a work-order list query, its caller and the filter."""
     values = parse_qs(query_string)
     query = WorkOrderFilter.model_validate(
         {k: v if k in ("status", "priority") else v[0] for k, v in values.items()}
@@ -357,17 +359,19 @@ def listing_statement(
     auth = Authorized(Principal(UUID(user), UUID(org), role, frozenset()), scope)
     build = listing.search_statement if query.q else listing.page_statement
     statement, bound = build(auth, query)
-    return statement.params(**bound), user, query
+    return statement.params(**bound), auth, query
 
 
 def _listing(query_string: str, floor: Floor) -> Listing:
-    statement, user, query = listing_statement(
+    statement, auth, query = listing_statement(
         query_string, floor.org, floor.user, floor.technician
     )
     compiled = statement.compile(dialect=_DIALECT)
     params = compiled.construct_params()
     args = tuple(params[name] for name in compiled.positiontup or ())
-    found = Listing(str(compiled), args, user, query.limit, query.q is not None)
+    user, search = str(auth.principal.user_id), query.q is not None
+    plans = sql.GENERIC if not search and listing.plans_alike(auth, query) else sql.AUTO
+    found = Listing(str(compiled), args, user, query.limit, search, plans)
     _LISTINGS[query_string] = found
     return found
 
@@ -377,18 +381,18 @@ def register(app: FastAPI, floor: Floor) -> None:
 
     @app.get("/api/v1/work-orders/{work_order_id}")
     async def get_work_order(work_order_id: UUID, response: Response) -> WorkOrderRead:
-        async with floor.tenant() as conn:
+        async with floor.tenant(plans=sql.GENERIC) as conn:
             row = await conn.fetchrow(BY_ID, floor.org, work_order_id)
         return _one(row, response)
 
     @app.get("/api/v1/work-orders")
     async def list_work_orders(request: Request, limit: int = PAGE) -> Page[WorkOrderRead]:
         if request.url.query in ("", f"limit={limit}"):
-            async with floor.tenant() as conn:
+            async with floor.tenant(plans=sql.GENERIC) as conn:
                 rows = await conn.fetch(FIRST_PAGE, floor.org, limit + 1)
             return _page(rows, limit, lambda r: (r["id"], r["id"]))
         found = _LISTINGS.get(request.url.query) or _listing(request.url.query, floor)
-        async with floor.tenant(found.user) as conn:
+        async with floor.tenant(found.user, found.plans) as conn:
             if found.search:
                 await conn.execute(CUSTOM_PLANS)
             rows = await conn.fetch(found.sql, *found.args)
