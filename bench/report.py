@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.run import Measure, Row, Run
 
 HEADER = (
-    "| request | API req/s | API p50 / p95 / p99 ms | API errors | floor req/s"
+    "| request | API req/s | API p50 / p95 / p99 ms | errors (API / floor) | floor req/s"
     " | floor p50 / p95 / p99 ms | ratio req/s | ratio p99 | API CPU ms/req (app + PG)"
     " | floor CPU ms/req (app + PG) | pgbench tps (p99 ms, PG CPU ms/tx) | target |\n"
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -43,15 +43,21 @@ def _pgbench(m: Measure | None) -> str:
     return f"{m.outcome.rate:,.0f} ({m.outcome.p99:.1f}, {m.pg_cpu_ms:.2f})"
 
 
+def _clean(m: Measure | None) -> Measure | None:
+    """A side that answered with errors has no rate to compare."""
+    return m if m and not m.outcome.errors else None
+
+
 def line(row: Row) -> str:
     api, floor = row.api, row.floor
-    rate = _ratio(api.outcome.rate if api else None, floor.outcome.rate if floor else None)
-    p99 = _ratio(api.outcome.p99 if api else None, floor.outcome.p99 if floor else None)
+    a, f = _clean(api), _clean(floor)
+    rate = _ratio(a.outcome.rate if a else None, f.outcome.rate if f else None)
+    p99 = _ratio(a.outcome.p99 if a else None, f.outcome.p99 if f else None)
     cells = [
         row.label,
         _rate(api),
         _latency(api),
-        _errors(api),
+        f"{_errors(api)} / {_errors(floor)}",
         _rate(floor),
         _latency(floor),
         rate,

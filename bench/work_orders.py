@@ -366,12 +366,12 @@ def _listing(query_string: str, floor: Floor) -> Listing:
     statement, auth, query = listing_statement(
         query_string, floor.org, floor.user, floor.technician
     )
-    compiled = statement.compile(dialect=_DIALECT)
-    params = compiled.construct_params()
-    args = tuple(params[name] for name in compiled.positiontup or ())
+    # As SQLAlchemy sends it: `IN` lists expanded into a parameter each.
+    expanded = statement.compile(dialect=_DIALECT).construct_expanded_state()
+    args = tuple(expanded.parameters[name] for name in expanded.positiontup or ())
     user, search = str(auth.principal.user_id), query.q is not None
     plans = sql.GENERIC if not search and listing.plans_alike(auth, query) else sql.AUTO
-    found = Listing(str(compiled), args, user, query.limit, search, plans)
+    found = Listing(expanded.statement, args, user, query.limit, search, plans)
     _LISTINGS[query_string] = found
     return found
 
