@@ -21,7 +21,7 @@ from maintainpro.auth import principal
 from maintainpro.config import Settings, get_settings
 from maintainpro.core import context
 from maintainpro.core.database import admin_url, resolve_server
-from maintainpro.core.db import Database, generic_plans, transaction
+from maintainpro.core.db import Database, plan_mode, transaction
 from maintainpro.core.deps import DbSession
 from maintainpro.core.logging import configure_logging
 from maintainpro.models import ApiKey, User, UserSite
@@ -243,23 +243,25 @@ async def test_the_tenant_settings_arrive_whatever_their_values(
     assert tuple(seen) == (str(org), str(user), "req-1", client_ip, timeout)
 
 
-async def test_generic_plans_travel_with_the_settings_or_follow_them(database: Database) -> None:
-    """Asked for before the transaction's first statement, the plan cache mode rides with its
-    settings; asked for later, or changed back, it costs one statement, and asking again for
-    what is in force costs none. A session that never asked keeps PostgreSQL's choice."""
+async def test_the_plan_mode_travels_with_the_settings_or_follows_them(
+    database: Database,
+) -> None:
+    """Chosen before the transaction's first statement, the plan cache mode rides with its
+    settings; chosen later, or changed, it costs one statement, and choosing again what is in
+    force costs none. A session that never chose keeps PostgreSQL's choice."""
     mode = text("SELECT current_setting('plan_cache_mode')")
     with context.scoped(organization_id=uuid4(), user_id=uuid4(), request_id="r", client_ip=""):
         async with transaction(database.sessions) as session:
             with statements(database) as early:
-                await generic_plans(session)
+                await plan_mode(session, "force_generic_plan")
                 assert (await session.execute(mode)).scalar_one() == "force_generic_plan"
         async with transaction(database.sessions) as session:
             assert (await session.execute(mode)).scalar_one() == "auto"
             with statements(database) as late:
-                await generic_plans(session)
-                await generic_plans(session)
-                assert (await session.execute(mode)).scalar_one() == "force_generic_plan"
-                await generic_plans(session, generic=False)
+                await plan_mode(session, "force_custom_plan")
+                await plan_mode(session, "force_custom_plan")
+                assert (await session.execute(mode)).scalar_one() == "force_custom_plan"
+                await plan_mode(session, "auto")
                 assert (await session.execute(mode)).scalar_one() == "auto"
     assert len(early) == 2, early  # BEGIN and the settings, then the query
     assert "force_generic_plan" in early[0]

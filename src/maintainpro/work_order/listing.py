@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from maintainpro import tree
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized
-from maintainpro.core import prepared
-from maintainpro.core.db import generic_plans
+from maintainpro.core.db import PlanMode, plan_mode
 from maintainpro.core.pagination import (
     Keyset,
     Page,
@@ -105,21 +104,20 @@ def page_statement(
 _UNFILTERED = frozenset({"limit", "cursor", "sort"})
 
 
-def unfiltered(query: WorkOrderFilter) -> bool:
-    return query.model_fields_set <= _UNFILTERED
-
-
-def plans_alike(auth: Authorized, query: WorkOrderFilter) -> bool:
-    """Whether the page's best plan is its sort's index whatever the tenant's size: no filter
-    and no visibility rule (a site or assignment rule is a filter whose selectivity differs
-    from one tenant and caller to the next, as a search's does)."""
-    return auth.scope is Scope.ALL and unfiltered(query)
+def plans(query: WorkOrderFilter, scope: Scope = Scope.ALL) -> PlanMode:
+    """A page with no filter and no visibility rule has one best plan for every tenant, its
+    sort's index: planned once. Any filter, a search or a site or assignment rule selects a
+    share of the rows that differs from one tenant and caller to the next: planned with its
+    values every call (core/db.py, `plan_mode`)."""
+    if scope is Scope.ALL and query.model_fields_set <= _UNFILTERED:
+        return "force_generic_plan"
+    return "force_custom_plan"
 
 
 async def list_work_orders(
     session: AsyncSession, auth: Authorized, query: WorkOrderFilter
 ) -> Page[WorkOrderRead]:
-    await generic_plans(session, plans_alike(auth, query))
+    await plan_mode(session, plans(query, auth.scope))
     if query.q:
         return await _search(session, auth, query)
     statement, params = page_statement(auth, query)
@@ -166,7 +164,6 @@ async def _search(
     session: AsyncSession, auth: Authorized, query: WorkOrderFilter
 ) -> Page[WorkOrderRead]:
     statement, params = search_statement(auth, query)
-    await prepared.plan_each_call(session)
     rows = (await session.execute(statement, params)).all()
     page, next_cursor = split_page(rows, query.limit, lambda row: (repr(row.rank), row.id))
     return Page(items=_items(page), next_cursor=next_cursor)

@@ -12,7 +12,7 @@ from maintainpro.auth.deps import permission
 from maintainpro.auth.permissions import Action, Resource
 from maintainpro.auth.principal import Authorized
 from maintainpro.core import idempotency
-from maintainpro.core.db import generic_plans
+from maintainpro.core.db import plan_mode
 from maintainpro.core.deps import DbSession
 from maintainpro.core.etag import IfMatch, expected_version, set_etag
 from maintainpro.core.idempotency import IdempotencyKeyHeader
@@ -44,18 +44,18 @@ CREATE_ROUTE = "POST /work-orders"
 
 
 # Declared before the caller's permission, so that they run before authentication begins the
-# transaction and the plan cache mode travels with its settings (core/db.py, `generic_plans`).
+# transaction and the plan cache mode travels with its settings (core/db.py, `plan_mode`).
 async def _generic_plans(session: DbSession) -> AsyncSession:
-    await generic_plans(session)  # a read by primary key plans alike for every tenant
+    await plan_mode(session, "force_generic_plan")  # a read by primary key: alike for all
     return session
 
 
 async def _planned_filter(
     session: DbSession, query: Annotated[WorkOrderFilter, Query()]
 ) -> WorkOrderFilter:
-    # A page with no filter plans generically unless the caller's scope turns out to be a
-    # filter too (listing.list_work_orders settles it, at one round trip when it differs).
-    await generic_plans(session, listing.unfiltered(query))
+    # What the query alone says; the caller's scope may turn an unfiltered page into a
+    # filtered one (listing.list_work_orders settles it, at one round trip when it differs).
+    await plan_mode(session, listing.plans(query))
     return query
 
 
