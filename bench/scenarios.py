@@ -150,7 +150,8 @@ _pg_by_id = _pg_ids("by_id", lambda fx: fx.ids_path, sql.ASSET_BY_ID)
 
 def _pg_list(key: str, query: str) -> Callable[[Fixtures, Path], list[Path]]:
     def scripts(fx: Fixtures, directory: Path) -> list[Path]:
-        return [_script(directory, key, *work_orders.list_sql(fx, query))]
+        statement, plans = work_orders.list_sql(fx, query)
+        return [_script(directory, key, statement, plans=plans)]
 
     return scripts
 

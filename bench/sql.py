@@ -16,8 +16,8 @@ SET_CONTEXT = (
     " set_config('statement_timeout', $5, true),"
     " set_config('plan_cache_mode', $6, true)"
 )
-# The API plans a work order read by id and an unfiltered page generically (core/db.py,
-# `generic_plans`); every other statement as PostgreSQL chooses.
+# The API plans a work order read by id and an unfiltered page once, generically, and every
+# other work order list with its values (core/db.py, `plan_mode`; `listing.plans`).
 GENERIC = "force_generic_plan"
 AUTO = "auto"
 

@@ -326,9 +326,8 @@ def _page(
 # The other lists' floors run the API's own statements, built by the endpoint's functions
 # (`listing.page_statement`, `listing.search_statement`) for tenant A's admin, or for its
 # technician where the query asks for `assignedToMe`, compiled with their values once per
-# distinct query string (the statement, not the per-request work, is what the floor shares).
-# A search runs, as the API's, under `plan_cache_mode = force_custom_plan`.
-CUSTOM_PLANS = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
+# distinct query string (the statement, not the per-request work, is what the floor shares),
+# under the API's plan cache mode for it (`listing.plans`).
 
 
 @dataclass(frozen=True)
@@ -338,7 +337,7 @@ class Listing:
     user: str
     limit: int
     search: bool
-    plans: str  # the API's plan cache mode for it (`listing.plans_alike`)
+    plans: str
 
 
 _LISTINGS: dict[str, Listing] = {}
@@ -370,8 +369,9 @@ def _listing(query_string: str, floor: Floor) -> Listing:
     expanded = statement.compile(dialect=_DIALECT).construct_expanded_state()
     args = tuple(expanded.parameters[name] for name in expanded.positiontup or ())
     user, search = str(auth.principal.user_id), query.q is not None
-    plans = sql.GENERIC if not search and listing.plans_alike(auth, query) else sql.AUTO
-    found = Listing(expanded.statement, args, user, query.limit, search, plans)
+    found = Listing(
+        expanded.statement, args, user, query.limit, search, listing.plans(query, auth.scope)
+    )
     _LISTINGS[query_string] = found
     return found
 
@@ -393,8 +393,6 @@ def register(app: FastAPI, floor: Floor) -> None:
             return _page(rows, limit, lambda r: (r["id"], r["id"]))
         found = _LISTINGS.get(request.url.query) or _listing(request.url.query, floor)
         async with floor.tenant(found.user, found.plans) as conn:
-            if found.search:
-                await conn.execute(CUSTOM_PLANS)
             rows = await conn.fetch(found.sql, *found.args)
         if found.search:
             return _page(rows, found.limit, lambda r: (repr(r["rank"]), r["id"]))
@@ -508,14 +506,15 @@ def technician_id(fx: Fixtures) -> str:
     return str(found)
 
 
-def list_sql(fx: Fixtures, query: str) -> list[str]:
-    """pgbench's statements for a list query: the API's, with its values written in."""
+def list_sql(fx: Fixtures, query: str) -> tuple[str, str]:
+    """pgbench's statement for a list query (the API's, with its values written in) and the
+    API's plan cache mode for it."""
     query_string = f"limit={PAGE}&{query}".replace("{cursor}", deep_cursor(fx))
-    statement, _, found = listing_statement(
+    statement, auth, found = listing_statement(
         query_string, fx.tenant.organization_id, fx.tenant.admin_id, technician_id(fx)
     )
     compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
-    return [CUSTOM_PLANS, str(compiled)] if found.q else [str(compiled)]
+    return str(compiled), listing.plans(found, auth.scope)
 
 
 def rare_term() -> str:
