@@ -100,18 +100,26 @@ def page_statement(
 
 
 # What a page may name and still be the same statement for every tenant (its sort's index in
-# order, no filter).
+# order, no filter); and the filters that compare with a parameter's range.
 _UNFILTERED = frozenset({"limit", "cursor", "sort"})
+_RANGES = frozenset({"due_before", "due_after", "overdue"})
 
 
 def plans(query: WorkOrderFilter, scope: Scope = Scope.ALL) -> PlanMode:
-    """A page with no filter and no visibility rule has one best plan for every tenant, its
-    sort's index: planned once. Any filter, a search or a site or assignment rule selects a
-    share of the rows that differs from one tenant and caller to the next: planned with its
-    values every call (core/db.py, `plan_mode`)."""
-    if scope is Scope.ALL and query.model_fields_set <= _UNFILTERED:
+    """How the page's statement is planned (core/db.py, `plan_mode`).
+
+    No filter and no visibility rule: one best plan for every tenant, its sort's index, planned
+    once. A search, or a range over a parameter (due dates, overdue): planned with its values
+    every call; a generic plan cannot know how much of the tenant a range or a search term
+    selects, and once PostgreSQL switched to one it read a large tenant's open work for an
+    overdue page. Equality filters and visibility rules: PostgreSQL's choice, whose generic
+    plan served them as well as a per-call one and saves its planning."""
+    fields = query.model_fields_set
+    if scope is Scope.ALL and fields <= _UNFILTERED:
         return "force_generic_plan"
-    return "force_custom_plan"
+    if query.q or fields & _RANGES:
+        return "force_custom_plan"
+    return "auto"
 
 
 async def list_work_orders(
