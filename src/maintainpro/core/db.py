@@ -183,10 +183,10 @@ async def plan_mode(session: AsyncSession, mode: PlanMode) -> None:
     generic plan with the average tenant's rows, and once the largest tenant made the per-call
     plan look cheaper it planned every call (1.3-1.9 ms a page over nine `work_orders`
     partitions at 10 million rows, more than running it). `force_custom_plan` for statements
-    whose best plan depends on the tenant and the values (a filter, a search): a generic plan
-    costed with the average tenant walked the largest one's rows (an overdue page read 27,445
-    buffers instead of 682 at 100,000). Free before the transaction's first statement (the
-    settings carry it) and when nothing changes; one round trip otherwise."""
+    whose best plan depends on the tenant and the values (a search, a range over a parameter):
+    a generic plan costed with the average tenant walked the largest one's rows (an overdue
+    page read 27,445 buffers instead of 682 at 100,000). Free before the transaction's first
+    statement (the settings carry it) and when nothing changes; one round trip otherwise."""
     info = session.sync_session.info
     if mode == "auto":
         info.pop(PLANS, None)
