@@ -21,19 +21,18 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qs
 from uuid import UUID, uuid4
 
 from fastapi import FastAPI, Header, HTTPException, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Select, text
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import Dialect
 
 from bench import sql
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized, Principal
+from maintainpro.core import prepared
 from maintainpro.core.pagination import Page, encode_cursor
 from maintainpro.core.schemas import WriteSchema
 from maintainpro.work_order import listing
@@ -341,7 +340,6 @@ class Listing:
 
 
 _LISTINGS: dict[str, Listing] = {}
-_DIALECT = cast(Callable[[], Dialect], asyncpg_dialect)()  # asyncpg's `$n` placeholders
 
 
 def listing_statement(
@@ -366,7 +364,7 @@ def _listing(query_string: str, floor: Floor) -> Listing:
         query_string, floor.org, floor.user, floor.technician
     )
     # As SQLAlchemy sends it: `IN` lists expanded into a parameter each.
-    expanded = statement.compile(dialect=_DIALECT).construct_expanded_state()
+    expanded = statement.compile(dialect=prepared.DIALECT).construct_expanded_state()
     args = tuple(expanded.parameters[name] for name in expanded.positiontup or ())
     user, search = str(auth.principal.user_id), query.q is not None
     found = Listing(
@@ -513,7 +511,7 @@ def list_sql(fx: Fixtures, query: str) -> tuple[str, str]:
     statement, auth, found = listing_statement(
         query_string, fx.tenant.organization_id, fx.tenant.admin_id, technician_id(fx)
     )
-    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
+    compiled = statement.compile(dialect=prepared.DIALECT, compile_kwargs={"literal_binds": True})
     return str(compiled), listing.plans(found, auth.scope)
 
 

@@ -11,13 +11,13 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import Select, select, text
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from uuid_utils.compat import uuid7
 
 from maintainpro.auth.permissions import Scope
 from maintainpro.auth.principal import Authorized, Principal
 from maintainpro.config import Settings
+from maintainpro.core import prepared
 from maintainpro.core.pagination import encode_cursor
 from maintainpro.escalation import scan
 from maintainpro.models import WorkOrder
@@ -283,7 +283,7 @@ async def _generic_plan(
     """The plan a prepared statement runs once PostgreSQL plans it generically (what
     `core.db.generic_plans` asks for): prepared with its `$n` parameters, explained at
     execution."""
-    compiled = statement.params(**params).compile(dialect=asyncpg_dialect())
+    compiled = statement.params(**params).compile(dialect=prepared.DIALECT)
     values = compiled.construct_params()
     args = ", ".join(_literal(values[name]) for name in compiled.positiontup or ())
     await conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))

@@ -33,7 +33,7 @@ from maintainpro.core.db import DRIVER
 # The SQL trace (`log.sql`, core/logging.py) shows these statements like SQLAlchemy's own,
 # without their values (D13); the record is marked `prepared`.
 SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
-_DIALECT = cast(Callable[[], Dialect], asyncpg_dialect)()
+DIALECT = cast(Callable[[], Dialect], asyncpg_dialect)()
 
 
 class Record(Protocol):
@@ -63,7 +63,7 @@ class Prepared:
 
 def prepare(statement: ClauseElement) -> Prepared:
     """Compiles a Core statement once; its bind parameters are all named, none has a value."""
-    compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
+    compiled = cast(SQLCompiler, statement.compile(dialect=DIALECT))
     return Prepared(str(compiled), tuple(compiled.positiontup or ()))
 
 
